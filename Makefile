@@ -1,0 +1,26 @@
+# The two entry points of the README. `make pipeline` sets up and runs the whole DVC pipeline on the
+# bundled synthetic sample; `make test` runs the test suite (what CI runs).
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup pipeline test lock
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock scripts/setup-env.sh
+	bash scripts/setup-env.sh
+	touch $@
+
+pipeline: setup
+	dvc repro
+	dvc metrics show
+
+test: setup
+	pytest -q
+
+# Re-pin every transitive dependency after editing pyproject.toml.
+lock:
+	cd $(CURDIR) && $(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+		--no-emit-find-links --no-header -o requirements.lock
+	sed -i 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/' requirements.lock

@@ -1,0 +1,35 @@
+"""Offline, self-contained settings for the libraries the CLI drives; applied before they import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder holding dvc.yaml (the project); the current folder if none does."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "dvc.yaml").is_file():
+            return folder
+    return start
+
+
+def configure(root: Path) -> None:
+    """Prefect's home and every scratch folder inside the project; no analytics; a start-up
+    timeout long enough for Prefect's ephemeral server on a loaded 2-core machine.
+    Values already set by the user win."""
+    defaults = {
+        "PREFECT_HOME": root / ".prefect",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
+        "DVC_NO_ANALYTICS": "1",
+        "NO_ALBUMENTATIONS_UPDATE": "1",
+        "MPLCONFIGDIR": root / ".cache" / "matplotlib",
+        "TORCH_HOME": root / ".cache" / "torch",
+        "MPLBACKEND": "Agg",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, str(value))

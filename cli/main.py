@@ -1,0 +1,28 @@
+"""`posefoundry`: sample, build, inspect, train and serve from one command."""
+
+from __future__ import annotations
+
+from cli.environment import configure, project_root
+
+configure(project_root())
+
+import typer  # noqa: E402
+
+from cli import build, sample  # noqa: E402
+
+app = typer.Typer(
+    name="posefoundry",
+    help="Dataset builds and training for human pose, hands, bodies and actions.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("sample")(sample.sample)
+app.command("build")(build.build)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

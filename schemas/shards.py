@@ -1,0 +1,180 @@
+"""WebDataset sample layouts: person images (COCO) and hand clips (InterHand2.6M, DexYCB).
+
+A sample is the dict webdataset yields before decoding: member extension -> bytes, plus `__key__`.
+wids spells the same keys with a leading dot; both are accepted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any, Mapping
+
+import numpy as np
+
+from schemas.errors import Problem, raise_if
+
+PERSON_IMAGE = "person_image"
+HAND_CLIP = "hand_clip"
+KINDS = (PERSON_IMAGE, HAND_CLIP)
+
+NUM_HAND_JOINTS = 21
+# One joint order for every hand source: 1 = base, 4 = tip.
+HAND_JOINTS = ["wrist"] + [f"{f}{i}" for f in ("thumb", "index", "middle", "ring", "pinky") for i in range(1, 5)]
+HAND_SKELETON = [(0, 1 + 4 * f) for f in range(5)] + [
+    (1 + 4 * f + i, 2 + 4 * f + i) for f in range(5) for i in range(3)
+]
+
+# Per-frame shapes of the float32 arrays of a hand clip; every array has a leading T.
+HAND_ARRAYS: dict[str, tuple[int, ...]] = {
+    "joint_img": (NUM_HAND_JOINTS, 2),
+    "joint_cam": (NUM_HAND_JOINTS, 3),
+    "joint_valid": (NUM_HAND_JOINTS,),
+    "hand_bbox": (4,),
+    "focal": (2,),
+    "princpt": (2,),
+    "mano_pose": (48,),
+    "mano_shape": (10,),
+    "has_mano": (),
+    "timestamp": (),
+}
+HAND_JSON_KEYS = {"handedness": str, "data_source": str, "source_split": str, "source_paths": list, "crop": dict}
+
+SMPLX_PARAMS: dict[str, int] = {
+    "root_pose": 3, "body_pose": 63, "lhand_pose": 45, "rhand_pose": 45,
+    "jaw_pose": 3, "shape": 10, "expr": 10, "trans": 3,
+}
+PERSON_KEYS = {"id": int, "bbox": list, "area": (int, float), "iscrowd": int, "keypoints": list}
+IMAGE_KEYS = {"image_id": int, "file_name": str, "width": int, "height": int, "persons": list}
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def frame_member(t: int) -> str:
+    return f"frame{t:02d}.jpg"
+
+
+def normalise(sample: Mapping[str, Any]) -> dict[str, Any]:
+    """webdataset's and wids' spellings of member keys, made one."""
+    return {k if k.startswith("__") else k.lstrip("."): v for k, v in sample.items()}
+
+
+def _bytes(value: Any) -> bytes:
+    return value.getvalue() if isinstance(value, io.BytesIO) else bytes(value)
+
+
+def load_npy(value: Any) -> np.ndarray:
+    return np.load(io.BytesIO(_bytes(value)), allow_pickle=False)
+
+
+def dump_npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _typed(where: str, data: Mapping[str, Any], spec: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    for key, kind in spec.items():
+        if key not in data:
+            problems.append(Problem(where, f"missing key {key!r}"))
+        elif not isinstance(data[key], kind) or isinstance(data[key], bool):
+            problems.append(Problem(f"{where} key {key!r}", f"is {type(data[key]).__name__}, expected {kind}"))
+    return problems
+
+
+def _person_problems(where: str, person: Any, width: int, height: int) -> list[Problem]:
+    if not isinstance(person, dict):
+        return [Problem(where, "expected an object")]
+    problems = _typed(where, person, PERSON_KEYS)
+    if problems:
+        return problems
+    if len(person["bbox"]) != 4:
+        problems.append(Problem(f"{where} key 'bbox'", f"has {len(person['bbox'])} values, expected 4 (x, y, w, h)"))
+    kpts = np.asarray(person["keypoints"], dtype=np.float64)
+    if kpts.shape != (17, 3):
+        problems.append(Problem(f"{where} key 'keypoints'", f"has shape {list(kpts.shape)}, expected [17, 3]"))
+    elif not np.isin(kpts[:, 2], [0, 1, 2]).all():
+        problems.append(Problem(f"{where} key 'keypoints'", "visibility must be 0, 1 or 2"))
+    if "smplx" in person:
+        smplx = person["smplx"]
+        for name, size in SMPLX_PARAMS.items():
+            if len(smplx.get(name, [])) != size:
+                problems.append(Problem(f"{where} key 'smplx.{name}'", f"expected {size} values"))
+        for name in ("focal", "princpt"):
+            if len(smplx.get("cam", {}).get(name, [])) != 2:
+                problems.append(Problem(f"{where} key 'smplx.cam.{name}'", "expected 2 values"))
+    return problems
+
+
+def person_image_problems(sample: Mapping[str, Any]) -> list[Problem]:
+    sample = normalise(sample)
+    key = str(sample.get("__key__", "?"))
+    problems = [Problem(f"sample {key}", f"missing member {m!r}") for m in ("jpg", "json") if m not in sample]
+    if problems:
+        return problems
+    if not _bytes(sample["jpg"]).startswith(b"\xff\xd8"):
+        problems.append(Problem(f"sample {key} member 'jpg'", "is not a JPEG"))
+    try:
+        meta = json.loads(_bytes(sample["json"]))
+    except ValueError as err:
+        return problems + [Problem(f"sample {key} member 'json'", f"does not parse: {err}")]
+    problems += _typed(f"sample {key} json", meta, IMAGE_KEYS)
+    if problems:
+        return problems
+    for i, person in enumerate(meta["persons"]):
+        problems += _person_problems(f"sample {key} json persons[{i}]", person, meta["width"], meta["height"])
+    return problems
+
+
+def hand_clip_problems(sample: Mapping[str, Any]) -> list[Problem]:
+    sample = normalise(sample)
+    key = str(sample.get("__key__", "?"))
+    problems = []
+    lengths = set()
+    for name, shape in HAND_ARRAYS.items():
+        member = f"{name}.npy"
+        if member not in sample:
+            problems.append(Problem(f"sample {key}", f"missing member {member!r}"))
+            continue
+        try:
+            array = load_npy(sample[member])
+        except ValueError as err:
+            problems.append(Problem(f"sample {key} member {member!r}", f"is not a .npy array: {err}"))
+            continue
+        if array.dtype != np.float32 or array.ndim != len(shape) + 1 or array.shape[1:] != shape:
+            problems.append(
+                Problem(f"sample {key} member {member!r}", f"is {array.dtype} {list(array.shape)}, expected float32 [T, {', '.join(map(str, shape))}]".replace(", ]", "]"))
+            )
+            continue
+        lengths.add(array.shape[0])
+    if len(lengths) > 1:
+        problems.append(Problem(f"sample {key}", f"arrays disagree on T: {sorted(lengths)}"))
+    if len(lengths) == 1:
+        (t,) = lengths
+        missing = [frame_member(i) for i in range(t) if frame_member(i) not in sample]
+        if missing:
+            problems.append(Problem(f"sample {key}", f"missing frame member(s) {missing}"))
+    if "json" not in sample:
+        return problems + [Problem(f"sample {key}", "missing member 'json'")]
+    try:
+        meta = json.loads(_bytes(sample["json"]))
+    except ValueError as err:
+        return problems + [Problem(f"sample {key} member 'json'", f"does not parse: {err}")]
+    problems += _typed(f"sample {key} json", meta, HAND_JSON_KEYS)
+    if meta.get("handedness") not in ("right", "left", None):
+        problems.append(Problem(f"sample {key} json key 'handedness'", f"is {meta['handedness']!r}, expected 'right' or 'left'"))
+    return problems
+
+
+SAMPLE_CHECKS = {PERSON_IMAGE: person_image_problems, HAND_CLIP: hand_clip_problems}
+
+
+def sample_problems(sample: Mapping[str, Any], kind: str) -> list[Problem]:
+    if kind not in SAMPLE_CHECKS:
+        raise ValueError(f"unknown sample kind {kind!r}; expected one of {list(KINDS)}")
+    return SAMPLE_CHECKS[kind](sample)
+
+
+def validate_sample(sample: Mapping[str, Any], kind: str) -> None:
+    raise_if(f"sample {normalise(sample).get('__key__', '?')}", sample_problems(sample, kind))

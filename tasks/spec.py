@@ -1,0 +1,170 @@
+"""Dataset specs (`datasets/<name>.yaml`): loading, overrides, and checks with clear messages."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tasks.readers import READERS, reader_module
+
+OUTPUTS = ("shards", "skeletons")
+TOP_LEVEL = {
+    "name": str, "description": str, "reader": str, "output": str, "root": (str, type(None)),
+    "splits": list, "labels": dict, "failure_threshold": (int, float), "options": dict,
+}
+REQUIRED = ("name", "reader", "output")
+
+
+class SpecError(ValueError):
+    """A dataset spec that cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class DatasetSpec:
+    name: str
+    reader: str
+    output: str
+    source: Path
+    root: Path | None = None
+    splits: list[str] = field(default_factory=list)
+    labels: dict[str, int] = field(default_factory=dict)
+    failure_threshold: float = 0.05
+    options: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def settings_hash(self) -> str:
+        """What the outputs depend on besides the raw bytes: the reader and its options."""
+        payload = json.dumps({"reader": self.reader, "options": self.options, "labels": self.labels}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def require_root(self) -> Path:
+        if self.root is None:
+            raise SpecError(f"{self.source}: no raw root; set 'root' in the spec or pass --root")
+        if not self.root.is_dir():
+            raise SpecError(f"{self.source}: raw root {self.root} does not exist or is not a folder")
+        return self.root
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(sorted(known))}"
+
+
+def _check_options(source: Path, given: dict, defaults: dict, prefix: str = "options") -> dict:
+    merged = copy.deepcopy(defaults)
+    for key, value in given.items():
+        where = f"{prefix}.{key}"
+        if key not in defaults:
+            raise SpecError(f"{source}: unknown option {where!r}{_suggest(key, list(defaults))}")
+        default = defaults[key]
+        if isinstance(default, dict) and default:
+            if not isinstance(value, dict):
+                raise SpecError(f"{source}: option {where!r} must be a mapping, got {value!r}")
+            merged[key] = _check_options(source, value, default, where)
+            continue
+        if default is not None and value is not None and not _same_kind(default, value):
+            raise SpecError(
+                f"{source}: option {where!r} is {value!r} ({type(value).__name__}), "
+                f"expected {type(default).__name__} like the default {default!r}"
+            )
+        merged[key] = value
+    return merged
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`a.b=value` pairs into a nested mapping; values are read as YAML (numbers, lists, null)."""
+    nested: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise SpecError(f"--set {pair!r}: expected KEY=VALUE, e.g. pose.backend=mediapipe")
+        node = nested
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(raw)
+    return nested
+
+
+def _deep_update(base: dict, update: dict) -> dict:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_update(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def find_spec(name: str, datasets_dir: Path) -> Path:
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path
+    candidate = datasets_dir / f"{name}.yaml"
+    if candidate.is_file():
+        return candidate
+    known = sorted(p.stem for p in datasets_dir.glob("*.yaml"))
+    raise SpecError(f"no dataset spec {name!r} in {datasets_dir}{_suggest(name, known)}")
+
+
+def load_spec(
+    name: str,
+    datasets_dir: Path = Path("datasets"),
+    root: str | Path | None = None,
+    overrides: list[str] | None = None,
+) -> DatasetSpec:
+    """Read, override and check one spec; every failure names the file and the key."""
+    source = find_spec(name, datasets_dir)
+    try:
+        data = yaml.safe_load(source.read_text())
+    except yaml.YAMLError as err:
+        raise SpecError(f"{source}: not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: expected a mapping at the top level")
+    extra = parse_overrides(overrides or [])
+    options_update = {k: v for k, v in extra.items() if k not in TOP_LEVEL}
+    _deep_update(data, {k: v for k, v in extra.items() if k in TOP_LEVEL and k != "options"})
+    data["options"] = _deep_update(data.get("options") or {}, {**extra.get("options", {}), **options_update})
+    for key in data:
+        if key not in TOP_LEVEL:
+            raise SpecError(f"{source}: unknown key {key!r}{_suggest(key, list(TOP_LEVEL))}")
+        if not isinstance(data[key], TOP_LEVEL[key]):
+            raise SpecError(f"{source}: key {key!r} is {data[key]!r}, of the wrong type")
+    for key in REQUIRED:
+        if key not in data:
+            raise SpecError(f"{source}: missing required key {key!r}")
+    if data["reader"] not in READERS:
+        raise SpecError(f"{source}: unknown reader {data['reader']!r}{_suggest(data['reader'], list(READERS))}")
+    module = reader_module(data["reader"])
+    if data["output"] not in OUTPUTS or data["output"] != module.OUTPUT:
+        raise SpecError(f"{source}: reader {data['reader']!r} writes {module.OUTPUT!r}, but output is {data['output']!r}")
+    threshold = data.get("failure_threshold", 0.05)
+    if not 0 <= threshold <= 1:
+        raise SpecError(f"{source}: failure_threshold is {threshold}, expected a share between 0 and 1")
+    chosen_root = root if root is not None else data.get("root")
+    return DatasetSpec(
+        name=data["name"],
+        reader=data["reader"],
+        output=data["output"],
+        source=source,
+        root=Path(chosen_root) if chosen_root is not None else None,
+        splits=list(data.get("splits", [])),
+        labels=dict(data.get("labels", {})),
+        failure_threshold=float(threshold),
+        options=_check_options(source, data["options"], module.OPTIONS),
+        description=data.get("description", ""),
+    )
