@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from cli.console import console
 from rich.table import Table
 
-console = Console(stderr=True)
 
 
 def build(

@@ -6,9 +6,8 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from cli.console import console
 
-console = Console(stderr=True)
 
 
 def sample(

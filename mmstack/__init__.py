@@ -74,7 +74,8 @@ def _safe_torch_globals() -> None:
     safe: list[Any] = [HistoryBuffer, np.ndarray, np.dtype, np.core.multiarray._reconstruct]
     safe += [np.dtype(t).type for t in ("f4", "f8", "i4", "i8", "u1", "bool")]
     safe += [type(np.dtype(t)) for t in ("f4", "f8", "i4", "i8", "u1", "bool")]
-    safe.append(np.core.multiarray.scalar)
+    # HistoryBuffer pickles its statistics methods by name through `getattr` on its own class.
+    safe += [np.core.multiarray.scalar, getattr]
     torch.serialization.add_safe_globals(safe)
 
 
@@ -169,3 +170,38 @@ def build_action_model(model_cfg: dict) -> Any:
     registry = import_module("mmaction.registry")
     import_module("mmengine.registry").init_default_scope("mmaction")
     return registry.MODELS.build(model_cfg)
+
+
+def pose_metainfo(dataset_config: str = "_base_/datasets/coco.py") -> dict:
+    """Keypoint names, flip pairs and sigmas of a dataset, as MMPose's models expect in dataset_meta."""
+    parse = import_module("mmpose.datasets.datasets.utils").parse_pose_metainfo
+    return parse({"from_file": str(config_dir("mmpose") / dataset_config)})
+
+
+def pose_inference(model: Any, images: list[Any], bboxes: list[Any] | None = None) -> list[Any]:
+    """Run an MMPose model on BGR images without `mmpose.apis` (it needs torchvision).
+
+    Top-down models take `bboxes[i]` ([N, 4] xyxy) per image and give one sample per box; bottom-up
+    models (RTMO) take whole images. Returns the PoseDataSamples, keypoints in image pixels."""
+    register("mmpose")
+    import numpy as np
+    import torch
+
+    transforms = import_module("mmpose.registry").TRANSFORMS
+    compose = import_module("mmcv.transforms").Compose
+    pseudo_collate = import_module("mmengine.dataset").pseudo_collate
+    if not getattr(model, "dataset_meta", None):
+        model.dataset_meta = pose_metainfo()
+    pipeline = compose([transforms.build(t) for t in model.cfg.test_dataloader.dataset.pipeline])
+    items = []
+    for index, image in enumerate(images):
+        if bboxes is None:
+            items.append(pipeline({"img": image, **model.dataset_meta}))
+            continue
+        for box in np.asarray(bboxes[index], dtype=np.float32).reshape(-1, 4):
+            info = {"img": image, "bbox": box[None], "bbox_score": np.ones(1, np.float32), **model.dataset_meta}
+            items.append(pipeline(info))
+    if not items:
+        return []
+    with torch.no_grad():
+        return model.test_step(pseudo_collate(items))

@@ -1,0 +1,61 @@
+"""The `posefoundry` command: help, and usage errors that say what is wrong (exit 2)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from flows.runners import make_task_runner
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def test_entry_point_is_installed():
+    exe = shutil.which("posefoundry") or str(ROOT / ".venv" / "bin" / "posefoundry")
+    result = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    for command in ("sample", "build"):
+        assert command in result.stdout
+
+
+def test_sample_rejects_unknown_dataset(tmp_path):
+    result = runner.invoke(app, ["sample", "--out", str(tmp_path), "--only", "kinetics"])
+    assert result.exit_code == 2
+    assert "kinetics" in result.output and "rwf2000" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_build_unknown_dataset_suggests(tmp_path):
+    result = runner.invoke(app, ["build", "cocoo", "--datasets-dir", str(ROOT / "datasets"), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no dataset spec 'cocoo'" in result.output and "did you mean 'coco'" in result.output
+
+
+def test_build_missing_root_names_it(tmp_path):
+    missing = tmp_path / "raw"
+    result = runner.invoke(app, ["build", "coco", "--datasets-dir", str(ROOT / "datasets"), "--root", str(missing)])
+    assert result.exit_code == 2
+    assert f"raw root {missing} does not exist" in result.output
+
+
+def test_build_misspelt_override(tmp_path):
+    result = runner.invoke(app, ["build", "rwf2000", "--datasets-dir", str(ROOT / "datasets"), "--root", str(tmp_path),
+                                 "--set", "pose.backnd=onnx"])
+    assert result.exit_code == 2
+    assert "did you mean 'backend'" in result.output
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes", "dask"])
+def test_task_runners_by_name(kind):
+    assert make_task_runner(kind, workers=2) is not None
+
+
+def test_unknown_task_runner():
+    with pytest.raises(ValueError, match="unknown task runner 'spark'"):
+        make_task_runner("spark")
