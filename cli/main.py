@@ -8,7 +8,8 @@ configure(project_root())
 
 import typer  # noqa: E402
 
-from cli import build, sample  # noqa: E402
+from cli import build, sample, serve  # noqa: E402
+from cli import train  # noqa: E402
 
 app = typer.Typer(
     name="posefoundry",
@@ -18,6 +19,9 @@ app = typer.Typer(
 )
 app.command("sample")(sample.sample)
 app.command("build")(build.build)
+app.command("serve")(serve.serve)
+app.command("deployments")(serve.deployments)
+app.add_typer(train.app, name="train")
 
 
 def main() -> None:

@@ -1,0 +1,97 @@
+"""The model registry of scheduled retraining: which model is accepted, and why a new one is or isn't."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Decision:
+    task: str
+    promoted: bool
+    reason: str
+    metric: str
+    new_value: float | None
+    accepted_value: float | None
+    data_fingerprint: str
+    git_revision: str
+    decided_at: float = field(default_factory=time.time)
+
+
+def gate(new: dict[str, Any], accepted: dict[str, Any] | None, metric: str, max_drop: float) -> tuple[bool, str]:
+    """Promote unless `metric` drops more than `max_drop` below the accepted model's."""
+    if metric not in new:
+        return False, f"the new metrics have no {metric!r} (keys: {sorted(new)})"
+    value = float(new[metric])
+    if accepted is None:
+        return True, f"no accepted model yet; {metric} = {value:.4f}"
+    old = float(accepted["metrics"][metric])
+    if value < old - max_drop:
+        return False, f"{metric} fell from {old:.4f} to {value:.4f}, more than the allowed drop of {max_drop}"
+    return True, f"{metric} {old:.4f} -> {value:.4f} (allowed drop {max_drop})"
+
+
+def git_revision(project: Path) -> str:
+    """HEAD's commit, marked '-dirty' when tracked files have changed since."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=project,
+                               capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+class Registry:
+    """`<registry>/<task>/`: accepted.json + model/ (the promoted files), builds.json, decisions.jsonl."""
+
+    def __init__(self, root: Path, task: str) -> None:
+        self.folder = root / task
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        path = self.folder / name
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def _write(self, name: str, data: dict[str, Any]) -> None:
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, self.folder / name)
+
+    def accepted(self) -> dict[str, Any] | None:
+        return self._read("accepted.json")
+
+    def last_build(self) -> dict[str, Any] | None:
+        return self._read("builds.json")
+
+    def record_build(self, fingerprint: str, file_cache: dict[str, list]) -> None:
+        self._write("builds.json", {"fingerprint": fingerprint, "files": file_cache})
+
+    def record(self, decision: Decision) -> None:
+        with open(self.folder / "decisions.jsonl", "a") as log:
+            log.write(json.dumps(asdict(decision), sort_keys=True) + "\n")
+
+    def decisions(self) -> list[dict[str, Any]]:
+        path = self.folder / "decisions.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def promote(self, model_dir: Path, metrics: dict[str, Any], decision: Decision) -> Path:
+        """Copy the model next to its record; the old copy is replaced only once the new one is whole."""
+        staging = self.folder / ".model.staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(model_dir, staging)
+        target = self.folder / "model"
+        old = self.folder / ".model.old"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+        self._write("accepted.json", {"metrics": metrics, "model": str(target), **asdict(decision)})
+        return target
