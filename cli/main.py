@@ -8,7 +8,7 @@ configure(project_root())
 
 import typer  # noqa: E402
 
-from cli import build, sample, serve  # noqa: E402
+from cli import build, retrain, sample, serve  # noqa: E402
 from cli import train  # noqa: E402
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("sample")(sample.sample)
 app.command("build")(build.build)
 app.command("serve")(serve.serve)
+app.command("retrain")(retrain.retrain)
 app.command("deployments")(serve.deployments)
 app.add_typer(train.app, name="train")
 
