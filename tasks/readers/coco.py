@@ -1,12 +1,154 @@
-"""COCO person keypoints (+ optional NeuralAnnot SMPL-X) -> person-image shards."""
+"""COCO person keypoints (+ optional NeuralAnnot SMPL-X) -> person-image shards.
 
+One item per image; its sample keeps the original JPEG bytes and a JSON with every person
+annotation of the image (crowd and keypoint-less ones included, so counts match the source).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from schemas.shards import PERSON_IMAGE, SMPLX_PARAMS
+from schemas.skeletons import COCO_KEYPOINTS
 from tasks.readers import options
+from tasks.shards.annotations import read_json
+from tasks.shards.images import check_jpeg, read_bytes
+from tasks.shards.item import Item, ItemError
 
 OUTPUT = "shards"
+KIND = PERSON_IMAGE
 OPTIONS = {
     "annotations": "annotations/person_keypoints_{split}2017.json",
     "images": "{split}2017",
     "smplx_annotations": None,
     "require_keypoints": True,
+    "image_margin": 0.0,
+    "items_per_task": 64,
     "shards": options.SHARDS,
 }
+PERSON_CATEGORY = 1
+_ANNOTATION_FIELDS = ("id", "bbox", "area", "iscrowd", "keypoints", "num_keypoints")
+
+log = logging.getLogger(__name__)
+
+
+def _smplx_for_split(root: Path, split: str, opts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    pattern = opts.get("smplx_annotations")
+    if not pattern:
+        return "", {}
+    name = pattern.format(split=split)
+    if not (Path(root) / name).is_file():
+        log.warning("no SMPL-X pseudo ground truth for split %s (%s not found): persons get none", split, name)
+        return "", {}
+    table = read_json(root, name)
+    if not isinstance(table, dict):
+        raise ItemError(name, "expected an object keyed by annotation id")
+    return name, table
+
+
+def enumerate_items(root: Path, split: str, opts: dict[str, Any]) -> list[Item]:
+    ann_name = opts["annotations"].format(split=split)
+    data = read_json(root, ann_name)
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list) or not isinstance(data.get("annotations"), list):
+        raise ItemError(ann_name, "expected COCO keys 'images' and 'annotations' (lists)")
+    smplx_name, smplx = _smplx_for_split(root, split, opts)
+    by_image: dict[Any, list[dict]] = {}
+    for ann in data["annotations"]:
+        if isinstance(ann, dict) and ann.get("category_id", PERSON_CATEGORY) == PERSON_CATEGORY:
+            by_image.setdefault(ann.get("image_id"), []).append(ann)
+    image_dir = opts["images"].format(split=split)
+    items = []
+    for image in data["images"]:
+        if not isinstance(image, dict) or not isinstance(image.get("id"), int) or not isinstance(image.get("file_name"), str):
+            log.warning("%s: skipping an image entry without an integer id and a file_name: %.200r", ann_name, image)
+            continue
+        anns = by_image.get(image["id"], [])
+        if opts["require_keypoints"] and not any(_labelled(a) for a in anns):
+            continue
+        persons = [{k: a[k] for k in _ANNOTATION_FIELDS if k in a} for a in anns]
+        item_smplx = {str(a.get("id")): smplx[str(a.get("id"))] for a in anns if str(a.get("id")) in smplx}
+        items.append(Item(
+            key=f"coco-{split}-{image['id']}",
+            files=((Path(image_dir) / image["file_name"]).as_posix(),),
+            data={
+                "split": split, "annotation_file": ann_name, "smplx_file": smplx_name,
+                "image": {k: image.get(k) for k in ("id", "file_name", "width", "height")},
+                "persons": persons, "smplx": item_smplx,
+            },
+        ))
+    return sorted(items, key=lambda item: item.key)
+
+
+def _labelled(ann: dict) -> bool:
+    kpts = ann.get("keypoints")
+    if isinstance(ann.get("num_keypoints"), int):
+        return ann["num_keypoints"] > 0
+    return isinstance(kpts, list) and any(v > 0 for v in kpts[2::3] if isinstance(v, (int, float)))
+
+
+def _numbers(where: str, name: str, value: Any, count: int) -> list[float]:
+    if not isinstance(value, list) or len(value) != count or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        got = f"{len(value)} values" if isinstance(value, list) else type(value).__name__
+        raise ItemError(where, f"{name} has {got}, expected {count} numbers")
+    return value
+
+
+def _person(ann: dict, image: dict, ann_file: str, margin: float) -> dict[str, Any]:
+    where = f"annotation {ann.get('id')} of image {image['id']}"
+    if not isinstance(ann.get("id"), int):
+        raise ItemError(ann_file, f"{where}: id is {ann.get('id')!r}, expected an integer")
+    bbox = _numbers(ann_file, f"{where}: bbox", ann.get("bbox"), 4)
+    flat = _numbers(ann_file, f"{where}: keypoints", ann.get("keypoints"), 3 * len(COCO_KEYPOINTS))
+    keypoints = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
+    if not np.isin(keypoints[:, 2], (0, 1, 2)).all():
+        raise ItemError(ann_file, f"{where}: keypoint visibility must be 0, 1 or 2")
+    width, height = image["width"], image["height"]
+    for index, (x, y, v) in enumerate(keypoints):
+        if v > 0 and not (-margin <= x <= width + margin and -margin <= y <= height + margin):
+            raise ItemError(ann_file, f"{where}: keypoint {COCO_KEYPOINTS[index]} at ({x:g}, {y:g}) lies outside the {width}x{height} image")
+    return {
+        "id": ann["id"],
+        "bbox": bbox,
+        "area": ann.get("area", bbox[2] * bbox[3]),
+        "iscrowd": int(ann.get("iscrowd", 0)),
+        "num_keypoints": int((keypoints[:, 2] > 0).sum()),
+        "keypoints": [flat[i:i + 3] for i in range(0, len(flat), 3)],
+    }
+
+
+def _smplx(entry: Any, where: str, smplx_file: str) -> dict[str, Any]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("smplx_param"), dict) or not isinstance(entry.get("cam_param"), dict):
+        raise ItemError(smplx_file, f"{where}: expected 'smplx_param' and 'cam_param' objects")
+    params, cam = entry["smplx_param"], entry["cam_param"]
+    out = {name: _numbers(smplx_file, f"{where}: smplx_param.{name}", params.get(name), size) for name, size in SMPLX_PARAMS.items()}
+    for flag in ("lhand_valid", "rhand_valid", "face_valid"):
+        if flag in params:
+            out[flag] = bool(params[flag])
+    out["cam"] = {name: _numbers(smplx_file, f"{where}: cam_param.{name}", cam.get(name), 2) for name in ("focal", "princpt")}
+    return out
+
+
+def load_samples(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
+    image = item.data["image"]
+    ann_file = item.data["annotation_file"]
+    name = item.files[0]
+    if not isinstance(image.get("width"), int) or not isinstance(image.get("height"), int):
+        raise ItemError(ann_file, f"image {image['id']}: width and height must be integers")
+    data = read_bytes(root, name)
+    check_jpeg(data, name, image["width"], image["height"])
+    persons = []
+    for ann in item.data["persons"]:
+        person = _person(ann, image, ann_file, float(opts["image_margin"]))
+        if str(person["id"]) in item.data["smplx"]:
+            person["smplx"] = _smplx(item.data["smplx"][str(person["id"])], f"annotation {person['id']}", item.data["smplx_file"])
+        persons.append(person)
+    meta = {
+        "image_id": image["id"], "file_name": image["file_name"], "width": image["width"], "height": image["height"],
+        "persons": persons, "data_source": "coco", "source_split": item.data["split"], "source_path": name,
+    }
+    return [{"__key__": item.key, "jpg": data, "json": json.dumps(meta, sort_keys=True).encode()}]

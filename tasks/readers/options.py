@@ -4,8 +4,9 @@ SHARDS = {"max_samples": 1000, "max_bytes": 256 * 1024 * 1024}
 
 HAND_CLIPS = {
     "clip": {"length": 1, "stride": 1},
-    "crop": {"scale": 1.5, "size": 256},
-    "mano_model_dir": None,
+    "crop": {"scale": 1.5, "size": 256, "quality": 95},
+    "image_margin": 0.0,
+    "items_per_task": 16,
     "shards": SHARDS,
 }
 

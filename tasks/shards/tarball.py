@@ -1,0 +1,136 @@
+"""Deterministic tar records: the same sample always encodes to the same bytes.
+
+Every member gets mtime 0, uid/gid 0, empty owner names and mode 0644, and a sample's members are
+written in sorted order, so a rebuild from the same inputs is byte-identical. Headers are plain
+ustar: webdataset, wids (which parses headers itself) and every tar tool read them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import tarfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from schemas.shards import KEY_PATTERN
+
+BLOCK = tarfile.BLOCKSIZE
+RECORD = tarfile.RECORDSIZE
+MAX_NAME = 100  # ustar's name field; wids reads no longer-name extensions
+
+
+class SampleError(ValueError):
+    """A sample that cannot become tar members (bad key, member name or value)."""
+
+
+def member_header(name: str, size: int) -> bytes:
+    if len(name.encode()) > MAX_NAME:
+        raise SampleError(f"member name {name!r} is longer than {MAX_NAME} bytes (ustar limit)")
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = 0
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.type = tarfile.REGTYPE
+    return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict")
+
+
+def _padding(size: int) -> bytes:
+    return b"\0" * (-size % BLOCK)
+
+
+def encode_sample(sample: Mapping[str, object]) -> bytes:
+    """One sample (`__key__` plus extension -> bytes) as consecutive tar records, members sorted."""
+    return b"".join(sample_parts(sample))
+
+
+def sample_parts(sample: Mapping[str, object]) -> list[bytes]:
+    """`encode_sample` as a list of headers, data and padding, so large members are not copied."""
+    key = sample.get("__key__")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        raise SampleError(f"sample key {key!r} must match {KEY_PATTERN.pattern} (no dots: they split key and extension)")
+    parts = []
+    for ext in sorted(k for k in sample if not k.startswith("__")):
+        value = sample[ext]
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise SampleError(f"sample {key} member {ext!r} is {type(value).__name__}, expected bytes")
+        if "/" in ext or not ext:
+            raise SampleError(f"sample {key} member {ext!r} is not a plain extension")
+        data = bytes(value)
+        parts += [member_header(f"{key}.{ext}", len(data)), data, _padding(len(data))]
+    if not parts:
+        raise SampleError(f"sample {key} has no members")
+    return parts
+
+
+def end_of_archive(size: int) -> bytes:
+    """Two zero blocks, then zeros up to a whole record, as tarfile writes on close."""
+    size += 2 * BLOCK
+    return b"\0" * (2 * BLOCK + (-size % RECORD))
+
+
+class BackgroundDigest:
+    """sha256 computed on a second thread while the caller writes: hashlib drops the GIL for large
+    buffers, so hashing overlaps the writes instead of adding to them."""
+
+    def __init__(self, depth: int = 64) -> None:
+        self._digest = hashlib.sha256()
+        self._queue: queue.Queue[Sequence[bytes] | None] = queue.Queue(maxsize=depth)
+        self._thread = threading.Thread(target=self._run, name="shard-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunks := self._queue.get()) is not None:
+            for chunk in chunks:
+                self._digest.update(chunk)
+
+    def update(self, *chunks: bytes) -> None:
+        self._queue.put(chunks)
+
+    def hexdigest(self) -> str:
+        self._queue.put(None)
+        self._thread.join()
+        return self._digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class WrittenShard:
+    path: Path
+    samples: int
+    bytes: int
+    sha256: str
+
+
+def temporary_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial")
+
+
+def write_shard(path: Path, records: Iterable[bytes]) -> WrittenShard:
+    """Write encoded samples as one tar under a temporary name, then rename it into place.
+
+    A reader (or a rerun after a crash) never sees a half-written shard under its final name.
+    """
+    path = Path(path)
+    tmp = temporary_name(path)
+    digest = BackgroundDigest()
+    size = count = 0
+    try:
+        with open(tmp, "wb") as handle:
+            for record in records:
+                handle.write(record)
+                digest.update(record)
+                size += len(record)
+                count += 1
+            tail = end_of_archive(size)
+            handle.write(tail)
+            digest.update(tail)
+            size += len(tail)
+    finally:
+        sha256 = digest.hexdigest()
+    os.replace(tmp, path)
+    return WrittenShard(path, count, size, sha256)

@@ -1,0 +1,145 @@
+"""The shard writer: deterministic tar bytes, cuts by count and size, atomic files, readable by
+tarfile, webdataset and wids; the flow's cache-assembled shards equal the streaming writer's."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+
+import numpy as np
+import pytest
+import webdataset as wds
+import wids
+
+from schemas.manifest import WIDS_INDEX_NAME
+from schemas.shards import dump_npy, load_npy
+from tasks.shards import assemble, cache
+from tasks.shards.item import ItemResult, SampleRef
+from tasks.shards.layout import cut, shard_name
+from tasks.shards.tarball import SampleError, encode_sample, temporary_name
+from tasks.shards.writer import ShardWriter
+
+
+def samples(count: int, size: int = 1000) -> list[dict]:
+    rng = np.random.default_rng(0)
+    return [
+        {"__key__": f"toy-train-{i:04d}", "jpg": rng.bytes(size + i), "json": json.dumps({"i": i}).encode(),
+         "joint_img.npy": dump_npy(np.full((1, 21, 2), i, np.float32))}
+        for i in range(count)
+    ]
+
+
+def write(folder, items, **limits):
+    with ShardWriter(folder, "toy", "train", **limits) as writer:
+        for sample in items:
+            writer.write(sample)
+    return writer.shards
+
+
+def test_members_are_sorted_with_fixed_metadata(tmp_path):
+    shards = write(tmp_path, samples(3))
+    with tarfile.open(tmp_path / shards[0].name) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members[:3]] == ["toy-train-0000.joint_img.npy", "toy-train-0000.jpg", "toy-train-0000.json"]
+    assert {(m.mtime, m.uid, m.gid, m.uname, m.gname, m.mode) for m in members} == {(0, 0, 0, "", "", 0o644)}
+    assert all(m.isreg() for m in members)
+
+
+def test_rebuild_is_byte_identical(tmp_path):
+    first = write(tmp_path / "a", samples(7), max_samples=3)
+    second = write(tmp_path / "b", samples(7), max_samples=3)
+    assert [s.sha256 for s in first] == [s.sha256 for s in second]
+    for entry in first:
+        assert (tmp_path / "a" / entry.name).read_bytes() == (tmp_path / "b" / entry.name).read_bytes()
+
+
+def test_cut_by_count_and_by_size(tmp_path):
+    by_count = write(tmp_path / "count", samples(7), max_samples=3)
+    assert [(s.name, s.samples) for s in by_count] == [
+        ("toy-train-000000.tar", 3), ("toy-train-000001.tar", 3), ("toy-train-000002.tar", 1)]
+    by_size = write(tmp_path / "size", samples(6, size=3000), max_bytes=12000)  # ~5.6 kB a sample
+    assert [s.samples for s in by_size] == [2, 2, 2]
+    for entry in by_count + by_size:
+        folder = tmp_path / ("count" if entry in by_count else "size")
+        assert (folder / entry.name).stat().st_size == entry.bytes
+        assert entry.bytes % tarfile.RECORDSIZE == 0
+
+
+def test_cut_rules():
+    assert cut([5, 5, 5], max_samples=2, max_bytes=100) == [range(0, 2), range(2, 3)]
+    assert cut([50, 60, 10], max_samples=10, max_bytes=100) == [range(0, 1), range(1, 3)]
+    assert cut([500, 1], max_samples=10, max_bytes=100) == [range(0, 1), range(1, 2)]  # an oversized sample stands alone
+    assert cut([], 10, 10) == []
+    with pytest.raises(ValueError, match="positive"):
+        cut([1], 0, 10)
+
+
+def test_readers_see_the_samples(tmp_path):
+    source = samples(5)
+    shards = write(tmp_path, source, max_samples=2)
+    (tmp_path / WIDS_INDEX_NAME).write_text(assemble.wids_index("toy", "train", shards))
+    urls = [str(tmp_path / s.name) for s in shards]
+    streamed = list(wds.WebDataset(urls, shardshuffle=False))
+    assert [s["__key__"] for s in streamed] == [s["__key__"] for s in source]
+    assert [s["jpg"] for s in streamed] == [s["jpg"] for s in source]
+    indexed = wids.ShardListDataset(str(tmp_path / WIDS_INDEX_NAME), localname=lambda url: url, transformations=[])
+    assert len(indexed) == 5
+    sample = indexed[3]
+    assert sample["__key__"] == "toy-train-0003"
+    assert sample[".jpg"].getvalue() == source[3]["jpg"]
+    assert load_npy(sample[".joint_img.npy"]).tolist() == np.full((1, 21, 2), 3.0).tolist()
+
+
+def test_failed_write_leaves_no_shard(tmp_path):
+    source = samples(3) + [{"__key__": "bad.key", "jpg": b"x"}]
+    with pytest.raises(SampleError, match="bad.key"):
+        write(tmp_path, source)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sample, message", [
+    ({"__key__": "a.b", "jpg": b"x"}, "no dots"),
+    ({"__key__": "ok", "jpg": "text"}, "expected bytes"),
+    ({"__key__": "ok"}, "no members"),
+    ({"__key__": "k" * 99, "jpg": b"x"}, "longer than 100 bytes"),
+])
+def test_bad_samples_are_refused(sample, message):
+    with pytest.raises(SampleError, match=message):
+        encode_sample(sample)
+
+
+def test_assembled_shards_equal_streamed_ones(tmp_path):
+    """The flow writes shards from cached records; they must be the streaming writer's bytes."""
+    source = samples(5)
+    folder = cache.cache_dir(tmp_path / "out", "train")
+    results = []
+    for sample in source:  # one item per sample, fingerprints in a different order than the keys
+        fingerprint = f"{len(results):x}" * 8
+        refs = cache.store(folder, fingerprint, [sample["__key__"]], [encode_sample(sample)])
+        results.append(ItemResult(sample["__key__"], fingerprint, refs))
+    plans = assemble.plan_shards("toy", "train", results[::-1], max_samples=2, max_bytes=1 << 30)
+    assert [p.name for p in plans] == [shard_name("toy", "train", i) for i in range(3)]
+    split_dir = tmp_path / "out" / "train"
+    entries = [assemble.write_planned(tmp_path / "out", "train", split_dir, folder, plan) for plan in plans]
+    streamed = write(tmp_path / "streamed", source, max_samples=2)
+    assert [(e.name, e.samples, e.bytes, e.sha256) for e in entries] == [(e.name, e.samples, e.bytes, e.sha256) for e in streamed]
+    assert all(assemble.current_entry(tmp_path / "out", "train", split_dir, plan) for plan in plans)
+    (split_dir / plans[0].name).write_bytes(b"truncated")
+    assert assemble.current_entry(tmp_path / "out", "train", split_dir, plans[0]) is None
+
+
+def test_leftovers_are_removed(tmp_path):
+    for name in ("toy-train-000000.tar", "toy-train-000001.tar", "manifest.json", "other.tar"):
+        (tmp_path / name).write_bytes(b"x")
+    temporary_name(tmp_path / "toy-train-000000.tar").write_bytes(b"half")
+    removed = assemble.remove_leftovers(tmp_path, "toy", "train", {"toy-train-000000.tar"})
+    assert removed == [".toy-train-000000.tar.partial", "toy-train-000001.tar"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "other.tar", "toy-train-000000.tar"]
+
+
+def test_duplicate_sample_keys_are_refused():
+    refs_a = SampleRef("same", 0, 512, "a")
+    refs_b = SampleRef("same", 0, 512, "b")
+    results = [ItemResult("item-a", "fa", (refs_a,)), ItemResult("item-b", "fb", (refs_b,))]
+    with pytest.raises(ValueError, match="sample key 'same' comes from two items"):
+        assemble.plan_shards("toy", "train", results, 10, 1 << 20)
