@@ -6,8 +6,9 @@ is read through the COCO reader once, then replicated under new keys to a few th
 - write: our ShardWriter (encode, cut, hash, rename) and the build flow's path (records cached per
   item, shards assembled from the cache) against writing the same members with tarfile.addfile;
   target >= 0.7 of the floor.
-- read: webdataset (streaming) and wids (indexed, in order and shuffled) against iterating the
-  same tars with tarfile and reading every member; target >= 0.9 of the floor.
+- read: plain webdataset (its streaming tar stage), the project's webdataset pipeline (a seekable
+  tar stage for local shards, tasks/shards/reading.py) and wids (indexed, in order and shuffled)
+  against iterating the same tars with tarfile and reading every member; target >= 0.9 of the floor.
 
 Ratios are floor time / our time (higher is better; 1.0 = as fast as the floor); each number is
 the best of --repeats interleaved runs, with the page cache warm. Prints ratios only, no absolute times.
@@ -44,6 +45,7 @@ from tasks.readers import coco  # noqa: E402
 from tasks.shards import assemble, cache  # noqa: E402
 from tasks.shards.item import ItemResult  # noqa: E402
 from tasks.shards.layout import cut, shard_name  # noqa: E402
+from tasks.shards.reading import shard_pipeline  # noqa: E402
 from tasks.shards.tarball import encode_sample  # noqa: E402
 from tasks.shards.writer import ShardWriter  # noqa: E402
 
@@ -135,6 +137,11 @@ def read_webdataset(urls: list[str]) -> int:
     return sum(len(v) for s in wds.WebDataset(urls, shardshuffle=False) for k, v in s.items() if not k.startswith("__"))
 
 
+def read_pipeline(urls: list[str]) -> int:
+    """webdataset's pipeline with the project's seekable tar stage (tasks/shards/reading.py)."""
+    return sum(len(v) for s in shard_pipeline(urls) for k, v in s.items() if not k.startswith("__"))
+
+
 def read_wids(index: Path, order: list[int]) -> int:
     dataset = wids.ShardListDataset(str(index), localname=lambda url: url, transformations=[])
     total = 0
@@ -186,11 +193,12 @@ def main() -> None:
             "tarfile": lambda: read_tarfile(urls),
             "tarfile stream": lambda: read_tarfile_stream(urls),
             "webdataset": lambda: read_webdataset(urls),
+            "webdataset pipeline": lambda: read_pipeline(urls),
             "wids in order": lambda: read_wids(folder / WIDS_INDEX_NAME, order),
             "wids shuffled": lambda: read_wids(folder / WIDS_INDEX_NAME, shuffled),
         })
-        assert read_webdataset(urls) == expected == read_wids(folder / WIDS_INDEX_NAME, shuffled) == read_tarfile_stream(urls)
-        for name in ("webdataset", "wids in order", "wids shuffled"):
+        assert read_webdataset(urls) == expected == read_pipeline(urls) == read_wids(folder / WIDS_INDEX_NAME, shuffled) == read_tarfile_stream(urls)
+        for name in ("webdataset", "webdataset pipeline", "wids in order", "wids shuffled"):
             print(f"read   {name} / tarfile floor:{' ' * (22 - len(name))}{results['tarfile'] / results[name]:.2f}  (target >= 0.90)")
         print(f"read   webdataset / tarfile stream-mode floor: {results['tarfile stream'] / results['webdataset']:.2f}"
               "  (webdataset reads through this mode)")
