@@ -1,0 +1,107 @@
+"""How `shards stats` and the other inspection commands compare with reading every byte of the tars.
+
+Writes a few thousand person-image samples (realistic JPEG and JSON sizes) into shards with a
+manifest, then times, in the same run and with the page cache warm:
+- the floor: tarfile reading every member's bytes (what any full pass costs at least);
+- `shards stats`, `ls` (manifest and by reading headers), `validate` and `verify`.
+Prints each as a ratio to the floor (below 1 is faster than reading everything); no absolute times.
+
+    .venv/bin/python bench/bench_inspect.py [--samples 3000] [--per-shard 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from schemas.manifest import MANIFEST_NAME, Manifest
+from schemas.shards import PERSON_IMAGE
+from tasks.inspect.listing import list_group
+from tasks.inspect.shardstats import group_stats
+from tasks.inspect.sources import resolve
+from tasks.inspect.validate import validate_group
+from tasks.inspect.verify import verify_group
+from tasks.shards.writer import ShardWriter
+from tasks.synthetic.figures import background, standing_pose
+
+
+def write_shards(folder: Path, count: int, per_shard: int) -> None:
+    rng = np.random.default_rng(0)
+    jpegs = [cv2.imencode(".jpg", background(480, 640, rng) + rng.integers(0, 30, (480, 640, 3), dtype=np.uint8),
+                          [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes() for _ in range(8)]
+    with ShardWriter(folder, "bench", "train", max_samples=per_shard) as writer:
+        for i in range(count):
+            persons = []
+            for p in range(1 + i % 3):
+                kpts = np.zeros((17, 3))
+                kpts[:, :2] = standing_pose(100 + 200 * p, 400, 300)
+                kpts[:, 2] = 2
+                persons.append({"id": i * 10 + p, "bbox": [50.0 + 200 * p, 90.0, 110.0, 320.0], "area": 30000.0,
+                                "iscrowd": 0, "keypoints": np.round(kpts, 2).tolist()})
+            meta = {"image_id": i, "file_name": f"{i:012d}.jpg", "width": 640, "height": 480, "persons": persons}
+            writer.write({"__key__": f"bench-train-{i}", "jpg": jpegs[i % len(jpegs)], "json": json.dumps(meta).encode()})
+    Manifest("bench", "train", PERSON_IMAGE, "0" * 64, "0" * 16, writer.shards).write(folder / MANIFEST_NAME)
+
+
+def read_all_bytes(folder: Path) -> int:
+    total = 0
+    for path in sorted(folder.glob("*.tar")):
+        with tarfile.open(path) as tar:
+            for member in tar:
+                total += len(tar.extractfile(member).read())
+    return total
+
+
+def best_of(repeats: int, work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=3000)
+    parser.add_argument("--per-shard", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "train"
+        write_shards(folder, args.samples, args.per_shard)
+        size = sum(p.stat().st_size for p in folder.glob("*.tar"))
+        print(f"{args.samples} samples in {len(list(folder.glob('*.tar')))} shards, {size / 1e6:.0f} MB; best of {args.repeats}")
+        read_all_bytes(folder)  # warm the page cache
+        (group,) = resolve(str(folder))
+        floor = best_of(args.repeats, lambda: read_all_bytes(folder))
+        stats = group_stats(group)
+        assert stats.samples == args.samples and not stats.problems, stats.problems
+
+        def ls_by_reading() -> None:
+            (bare,) = resolve(str(folder))
+            bare.manifest = None
+            list_group(bare)
+
+        timings = {
+            "shards stats (manifest + json members)": best_of(args.repeats, lambda: group_stats(group)),
+            "shards ls (manifest)": best_of(args.repeats, lambda: list_group(group)),
+            "shards ls (tar headers, no manifest)": best_of(args.repeats, ls_by_reading),
+            "shards validate (every member)": best_of(args.repeats, lambda: validate_group(group)),
+            "shards verify (sha256 + count)": best_of(args.repeats, lambda: verify_group(group)),
+        }
+        print(f"{'floor: tarfile reading every byte':45s} 1.00")
+        for name, seconds in timings.items():
+            print(f"{name:45s} {seconds / floor:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Walking shards: samples as webdataset groups them, and every kind of damage named by shard and member."""
+
+from __future__ import annotations
+
+import pytest
+import webdataset as wds
+
+from shard_factory import member_offsets, person_sample, person_split, write_tar
+from tasks.inspect.tarstream import ShardReadError, extensions, members, samples
+
+
+@pytest.fixture()
+def shard(tmp_path):
+    person_split(tmp_path, images=4)
+    return tmp_path / "toy-val-000000.tar"
+
+
+def test_samples_match_webdataset(shard):
+    ours = [(s.key, sorted(s.members)) for s in samples(str(shard))]
+    theirs = [(s["__key__"], sorted(k for k in s if not k.startswith("__")))
+              for s in wds.WebDataset(str(shard), shardshuffle=False)]
+    assert ours == theirs
+    assert [key for key, _ in ours] == ["toy-val-0", "toy-val-1", "toy-val-2", "toy-val-3"]
+
+
+def test_unselected_members_are_not_read(shard):
+    got = list(samples(str(shard), select=extensions({"json"})))
+    assert all(s.members["jpg"] is None and s.members["json"].startswith(b"{") for s in got)
+    assert all(s.sizes["jpg"] > 1000 for s in got)
+
+
+def test_pipe_url_reads_the_same(shard):
+    direct = [(s.key, s.members["json"]) for s in samples(str(shard))]
+    piped = [(s.key, s.members["json"]) for s in samples(f"pipe:cat {shard}")]
+    assert piped == direct
+
+
+def _cut(shard, tmp_path, size):
+    broken = tmp_path / "broken.tar"
+    broken.write_bytes(shard.read_bytes()[:size])
+    return broken
+
+
+@pytest.mark.parametrize("url", [False, True])
+@pytest.mark.parametrize("where,member,reason,whole", [
+    ("data", "toy-val-2.jpg", "ends inside this member's data", ["toy-val-0", "toy-val-1"]),
+    ("header", "toy-val-1.json", "ends inside the header that follows", ["toy-val-0"]),
+    ("boundary", "toy-val-1.json", "ends after this member, without the end-of-archive marker", ["toy-val-0"]),
+])
+def test_truncation_names_shard_and_member(shard, tmp_path, where, member, reason, whole, url):
+    offsets = member_offsets(shard)
+    size = {"data": offsets["toy-val-2.jpg"] + 512 + 100, "header": offsets["toy-val-2.jpg"] + 100,
+            "boundary": offsets["toy-val-2.jpg"]}[where]
+    broken = _cut(shard, tmp_path, size)
+    target = f"pipe:cat {broken}" if url else str(broken)
+    for select in (None, extensions({"json"})):
+        seen = []
+        with pytest.raises(ShardReadError) as info:
+            for sample in samples(target, select):
+                seen.append(sample.key)
+        assert info.value.shard == target
+        assert info.value.member == member
+        assert reason in info.value.reason
+        assert seen == whole  # the whole samples before the damage still come through
+
+
+def test_corrupt_header_is_named(shard, tmp_path):
+    data = bytearray(shard.read_bytes())
+    offset = member_offsets(shard)["toy-val-1.jpg"]
+    data[offset + 20] ^= 0xFF
+    broken = tmp_path / "broken.tar"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(ShardReadError, match=rf"member 'toy-val-0.json': corrupt tar header at byte {offset}"):
+        list(samples(str(broken)))
+
+
+def test_not_a_tar_empty_and_missing(tmp_path):
+    (tmp_path / "junk.tar").write_bytes(b"hello" * 400)
+    (tmp_path / "empty.tar").write_bytes(b"")
+    with pytest.raises(ShardReadError, match="junk.tar: is not a tar archive"):
+        list(members(str(tmp_path / "junk.tar")))
+    with pytest.raises(ShardReadError, match="empty.tar: is empty"):
+        list(members(str(tmp_path / "empty.tar")))
+    with pytest.raises(ShardReadError, match="gone.tar: cannot be opened: No such file"):
+        list(members(str(tmp_path / "gone.tar")))
+    with pytest.raises(ShardReadError, match="its command exited with status 1"):
+        list(members(f"pipe:cat {tmp_path / 'gone.tar'} 2>/dev/null"))
+
+
+def test_member_names_webdataset_would_drop_or_collide(tmp_path):
+    sample = person_sample("toy-val-0", 0, [])
+    sample["JPG"] = sample["jpg"]
+    path = tmp_path / "odd.tar"
+    write_tar(path, [sample])
+    (got,) = list(samples(str(path)))
+    assert got.problems == ["member 'toy-val-0.jpg' appears twice"]
+
+
+def test_pax_long_names_and_gzip_fall_back_to_tarfile(tmp_path):
+    import io
+    import tarfile
+
+    long_key = "k" * 120
+    for name, mode in (("pax.tar", "w"), ("zipped.tar.gz", "w:gz")):
+        path = tmp_path / name
+        with tarfile.open(path, mode, format=tarfile.PAX_FORMAT) as tar:
+            for key in ("plain", long_key):
+                for ext, data in (("json", b"{}"), ("txt", b"hello")):
+                    info = tarfile.TarInfo(f"{key}.{ext}")
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+        got = [(s.key, s.members) for s in samples(str(path))]
+        assert got == [("plain", {"json": b"{}", "txt": b"hello"}), (long_key, {"json": b"{}", "txt": b"hello"})]
