@@ -8,8 +8,7 @@ configure(project_root())
 
 import typer  # noqa: E402
 
-from cli import build, retrain, sample, serve  # noqa: E402
-from cli import train  # noqa: E402
+from cli import build, predict, retrain, sample, serve, shards, tables, train  # noqa: E402
 
 app = typer.Typer(
     name="posefoundry",
@@ -19,10 +18,13 @@ app = typer.Typer(
 )
 app.command("sample")(sample.sample)
 app.command("build")(build.build)
+app.add_typer(shards.app, name="shards")
+app.add_typer(tables.app, name="tables")
 app.command("serve")(serve.serve)
 app.command("retrain")(retrain.retrain)
 app.command("deployments")(serve.deployments)
 app.add_typer(train.app, name="train")
+app.command("predict")(predict.predict)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Models and their training stages, reading only data/ through schemas/ (never tasks/ or flows/)."""
