@@ -16,7 +16,7 @@ WIDTH, HEIGHT = 320, 240
 ARMS = [7, 8, 9, 10]  # elbows and wrists
 
 
-def person_track(label: int, num_frames: int, rng: np.random.Generator) -> np.ndarray:
+def person_track(label: int, num_frames: int, rng: np.random.Generator, noise: float = 0.5) -> np.ndarray:
     """[T, 17, 2] pixels: a figure that sways (label 0) or waves both arms fast (label 1)."""
     base = standing_pose(rng.uniform(90, 230), rng.uniform(200, 230), rng.uniform(120, 160))
     t = np.arange(num_frames, dtype=np.float32)[:, None]
@@ -26,7 +26,7 @@ def person_track(label: int, num_frames: int, rng: np.random.Generator) -> np.nd
     if label == 1:
         lift = 35.0 * (0.5 + 0.5 * np.sin(0.6 * t + phase))
         track[:, ARMS, 1] -= lift * np.array([0.5, 0.5, 1.0, 1.0], dtype=np.float32)
-    return track + rng.normal(0, 1.0, size=track.shape).astype(np.float32)
+    return track + rng.normal(0, noise, size=track.shape).astype(np.float32)
 
 
 def write_skeleton_tables(
@@ -36,9 +36,12 @@ def write_skeleton_tables(
     seed: int = 0,
     failed: int = 0,
     window: int | None = None,
+    realistic: bool = False,
 ) -> Path:
-    """Write clips/frames/samples.parquet; labels alternate clip by clip, and clips 2-3, 6-7, ... have a
-    second person (so the person count says nothing about the class).
+    """Write clips/frames/samples.parquet; labels alternate clip by clip. By default every second clip
+    has a second person and every keypoint scores 0.9 (exact counts for inspection tests). `realistic`
+    (for training tests) gives clips 2-3, 6-7, ... the second person, so the person count says nothing
+    about the class, misses 5 % of detections, and varies noise and scores.
     With `window`, clips are cut into half-overlapping windows (as AI Hub's are), else one sample each."""
     clips_per_split = clips_per_split or {"train": 8, "val": 4}
     rng = np.random.default_rng(seed)
@@ -65,16 +68,20 @@ def write_skeleton_tables(
                                         end_frame=start + length, label=label, label_name=CLASSES[label]))
             if is_failed:
                 continue
-            persons = [person_track(label, num_frames, rng) for _ in range(1 + i // 2 % 2)]
+            noise, pair = (1.0, i // 2) if realistic else (0.5, i)
+            persons = [person_track(label, num_frames, rng, noise) for _ in range(1 + pair % 2)]
             for f in range(num_frames):
                 for track_id, person in enumerate(persons):
-                    if (track_id == 1 and f < num_frames // 4) or rng.random() < 0.05:
-                        continue  # the second person walks in later; detectors miss a few frames
+                    if track_id == 1 and f < num_frames // 4:
+                        continue  # the second person walks in later
+                    if realistic and rng.random() < 0.05:
+                        continue  # detectors miss a few frames
                     kp = person[f]
                     frame_rows.append(dict(
                         clip_id=clip_id, frame_idx=f, track_id=track_id,
                         bbox=[*kp.min(0).tolist(), *kp.max(0).tolist()], bbox_score=0.9,
-                        keypoints=kp.tolist(), keypoint_scores=rng.uniform(0.6, 1.0, 17).round(3).tolist(),
+                        keypoints=kp.tolist(),
+                        keypoint_scores=rng.uniform(0.6, 1.0, 17).round(3).tolist() if realistic else [0.9] * 17,
                     ))
     folder.mkdir(parents=True, exist_ok=True)
     frame_rows.sort(key=lambda r: (r["clip_id"], r["frame_idx"], r["track_id"]))

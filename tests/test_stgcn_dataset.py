@@ -59,12 +59,12 @@ def params(**changes) -> StgcnParams:
 
 @pytest.fixture(scope="module")
 def tables(tmp_path_factory) -> Path:
-    return write_skeleton_tables(tmp_path_factory.mktemp("skeletons"), {"train": 6, "val": 4}, num_frames=40, failed=1)
+    return write_skeleton_tables(tmp_path_factory.mktemp("skeletons"), {"train": 6, "val": 4}, num_frames=40, failed=1, realistic=True)
 
 
 @pytest.fixture(scope="module")
 def windowed(tmp_path_factory) -> Path:
-    return write_skeleton_tables(tmp_path_factory.mktemp("windows"), {"train": 4}, num_frames=40, window=8)
+    return write_skeleton_tables(tmp_path_factory.mktemp("windows"), {"train": 4}, num_frames=40, window=8, realistic=True)
 
 
 @pytest.mark.parametrize("layout, persons", [("tables", 2), ("windowed", 2), ("tables", 1), ("tables", 4)])

@@ -26,7 +26,7 @@ TINY = dict(num_stages=2, base_channels=16, clip_len=16, num_person=2, epochs=8,
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("stgcn")
-    tables = write_skeleton_tables(root / "skeletons", {"train": 12, "val": 8}, num_frames=32)
+    tables = write_skeleton_tables(root / "skeletons", {"train": 12, "val": 8}, num_frames=32, realistic=True)
     data = yaml.safe_load((ROOT / "params.yaml").read_text())["stgcn"]["fight"]
     params = StgcnParams.from_dict({**data, **TINY, "data": str(tables)})
     return params, train(params, root / "model", root / "metrics"), root

@@ -24,7 +24,9 @@ def compose(pipeline: list[dict | Callable]) -> Callable[[dict], dict]:
     mmstack.register("mmaction")
     transforms = mmstack.import_module("mmaction.registry").TRANSFORMS
     Compose = mmstack.import_module("mmengine.dataset").Compose
-    return Compose([transforms.build(t) if isinstance(t, dict) else t for t in pipeline])
+    # Another OpenMMLab scope may be the process's default (MMPose's, after a pose model was built).
+    with mmstack.import_module("mmengine.registry").DefaultScope.overwrite_default_scope("mmaction"):
+        return Compose([transforms.build(t) if isinstance(t, dict) else t for t in pipeline])
 
 
 def pose_results(sample: SkeletonSample, index: int) -> dict[str, Any]:
