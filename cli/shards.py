@@ -105,6 +105,18 @@ def _dist(d: dict | None, unit: str = "") -> str:
     return f"median {d['median']:.4g}{unit} (p10 {d['p10']:.4g}, p90 {d['p90']:.4g}, min {d['min']:.4g}, max {d['max']:.4g})"
 
 
+def _not_found(found: Any, key: str | None, path: str, as_json: bool) -> NoReturn:
+    """Say which sample is missing, the closest keys, and what could not be read; exit 1."""
+    hint = f"; closest keys: {', '.join(found.suggestions)}" if found.suggestions else ""
+    message = f"no sample {key!r} in {path}{hint}" if key else f"no readable sample in {path}"
+    if as_json:
+        emit({"ok": False, "error": message, "suggestions": found.suggestions, "read_errors": found.read_errors})
+    console.print(f"[red]{escape(message)}[/red]")
+    for error in found.read_errors:
+        console.print(f"  [red]{escape(error)}[/red]")
+    raise typer.Exit(1)
+
+
 @app.command("ls")
 def ls(path: str = PathArgument, as_json: bool = JsonOption) -> None:
     """Shards with their sample counts and sizes: from the manifest when present, else by reading."""
@@ -208,14 +220,7 @@ def show(path: str = PathArgument, key: str = typer.Argument(..., help="The samp
     with progress_bar(f"looking for {key}", None) as _:
         found = find_sample(groups, key)
     if found.sample is None:
-        hint = f"; closest keys: {', '.join(found.suggestions)}" if found.suggestions else ""
-        message = f"no sample {key!r} in {path}{hint}"
-        if as_json:
-            emit({"ok": False, "error": message, "suggestions": found.suggestions, "read_errors": found.read_errors})
-        console.print(f"[red]{escape(message)}[/red]")
-        for error in found.read_errors:
-            console.print(f"  [red]{escape(error)}[/red]")
-        raise typer.Exit(1)
+        _not_found(found, key, path, as_json)
     info = describe_sample(found.sample, found.group.kind if found.group else None)
     if as_json:
         emit({"ok": not info["problems"], **info})
@@ -323,14 +328,7 @@ def preview(
     groups = _groups(path, as_json)
     found = find_sample(groups, key)
     if found.sample is None:
-        hint = f"; closest keys: {', '.join(found.suggestions)}" if found.suggestions else ""
-        message = f"no sample {key!r} in {path}{hint}" if key else f"no readable sample in {path}"
-        if as_json:
-            emit({"ok": False, "error": message, "suggestions": found.suggestions, "read_errors": found.read_errors})
-        console.print(f"[red]{escape(message)}[/red]")
-        for error in found.read_errors:
-            console.print(f"  [red]{escape(error)}[/red]")
-        raise typer.Exit(1)
+        _not_found(found, key, path, as_json)
     sample = found.sample
     kind = (found.group.kind if found.group else None) or guess_kind(sample.sizes)
     try:
