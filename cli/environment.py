@@ -30,6 +30,9 @@ def configure(root: Path) -> None:
         "MPLCONFIGDIR": root / ".cache" / "matplotlib",
         "TORCH_HOME": root / ".cache" / "torch",
         "MPLBACKEND": "Agg",
+        # OpenMP threads sleep rather than spin while waiting: on a small machine shared with other
+        # work, spinning made each training step several times slower.
+        "OMP_WAIT_POLICY": "PASSIVE",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, str(value))
