@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -28,27 +27,9 @@ from training.stgcn.dataset import SkeletonTableDataset, pose_results
 from training.stgcn.params import StgcnParams
 from training.stgcn.train import data_classes
 
+from compare import alternate, data_rate, loader, report, timed
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def loader(dataset, batch_size: int, seed: int) -> torch.utils.data.DataLoader:
-    collate = mmstack.import_module("mmengine.dataset").pseudo_collate
-    generator = torch.Generator().manual_seed(seed)
-    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator,
-                                       collate_fn=collate, num_workers=0, drop_last=True)
-
-
-def data_rate(dataset, batch_size: int, batches: int, seed: int) -> float:
-    """Samples a second through the pipeline alone."""
-    np.random.seed(seed)
-    started = time.perf_counter()
-    seen = 0
-    while seen < batches * batch_size:
-        for batch in loader(dataset, batch_size, seed):
-            seen += len(batch["inputs"])
-            if seen >= batches * batch_size:
-                break
-    return seen / (time.perf_counter() - started)
 
 
 def train_rate(model, initial: dict, dataset, batch_size: int, iters: int, params: StgcnParams, seed: int) -> float:
@@ -141,30 +122,6 @@ def assembly_seconds(item, count: int, rounds: int = 20) -> float:
         for i in range(count):
             item(i)
     return time.perf_counter() - started
-
-
-def timed(make):
-    started = time.perf_counter()
-    result = make()
-    return time.perf_counter() - started, result
-
-
-def alternate(repeats: int, ours, theirs) -> list[tuple[float, float]]:
-    """(ours, theirs) measurements, the order swapped every repeat so drifts in load cancel."""
-    pairs = []
-    for r in range(repeats):
-        if r % 2 == 0:
-            a = ours()
-            b = theirs()
-        else:
-            b = theirs()
-            a = ours()
-        pairs.append((a, b))
-    return pairs
-
-
-def report(name: str, ratios: list[float]) -> None:
-    print(f"  {name:<40s} {statistics.median(ratios):6.2f}x   (repeats: {', '.join(f'{x:.2f}' for x in ratios)})")
 
 
 def same_data(folder: Path, split: str, params: StgcnParams, ann_file: Path, PoseDataset) -> None:

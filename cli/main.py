@@ -8,7 +8,7 @@ configure(project_root())
 
 import typer  # noqa: E402
 
-from cli import build, predict, retrain, sample, serve, shards, tables, train  # noqa: E402
+from cli import build, convert_models, predict, retrain, sample, serve, shards, tables, train  # noqa: E402
 
 app = typer.Typer(
     name="posefoundry",
@@ -24,7 +24,8 @@ app.command("serve")(serve.serve)
 app.command("retrain")(retrain.retrain)
 app.command("deployments")(serve.deployments)
 app.add_typer(train.app, name="train")
-app.command("predict")(predict.predict)
+app.add_typer(predict.app, name="predict")
+app.command("convert-models")(convert_models.convert_models)
 
 
 def main() -> None:

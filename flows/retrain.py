@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from tasks.fingerprint import fingerprint_tree
 from tasks.pipeline import dvc_repro
-from tasks.promotion import Decision, Registry, gate, git_revision
+from tasks.promotion import Decision, Registry, gate, gate_rule, git_revision
 
 
 def raw_root(params: dict[str, Any], dataset: str) -> str:
@@ -47,9 +47,9 @@ def retrain(task: str, project_dir: str = ".", params_file: str = "params.yaml")
     logger.info("%s: raw data changed (%s); reproducing %s", task, fingerprint[:12], settings["stage"])
     dvc_repro(project, [settings["stage"]], log=logger.info)
     metrics = json.loads((project / settings["metrics"]).read_text())
-    metric, max_drop = config["gate"]["metric"], float(config["gate"]["max_drop"])
+    metric, max_drop, higher_is_better = gate_rule(config, task)
     accepted = registry.accepted()
-    promoted, reason = gate(metrics, accepted, metric, max_drop)
+    promoted, reason = gate(metrics, accepted, metric, max_drop, higher_is_better)
     decision = Decision(
         task=task, promoted=promoted, reason=reason, metric=metric,
         new_value=float(metrics[metric]) if metric in metrics else None,

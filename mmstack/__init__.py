@@ -8,6 +8,7 @@ are applied in process, once, before the first OpenMMLab import; installed files
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import types
@@ -55,6 +56,23 @@ def _stand_in_drn() -> None:
     sys.modules.setdefault(module.__name__, module)
 
 
+def _stand_in_simcc_vis() -> None:
+    """mmpose.visualization imports `simcc_vis`, which imports torchvision for one debugging class.
+
+    Registries of the mmpose scope (log processors, visualizers) import mmpose.visualization on
+    first use, so without this no MMPose runner starts on a torchvision-free stack."""
+    module = types.ModuleType("mmpose.visualization.simcc_vis")
+    module.SimCCVisualizer = type("SimCCVisualizer", (_MissingOp,), {"__module__": module.__name__})  # type: ignore[attr-defined]
+    sys.modules.setdefault(module.__name__, module)
+
+
+def _mmaction_without_multimodal() -> None:
+    """mmaction2 imports its VindLU models whenever transformers is installed, and they need timm
+    (which needs torchvision). Without timm, MMAction2 registers its own placeholders instead."""
+    if importlib.util.find_spec("timm") is None:
+        importlib.import_module("mmaction.utils.dependency").WITH_MULTIMODAL = False
+
+
 def _numpy_names() -> None:
     """mmaction2 still uses names numpy 2 removed; alias them if this numpy lacks them."""
     import numpy as np
@@ -87,6 +105,7 @@ def apply() -> None:
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     sys.modules.setdefault("mmcv.ops", _stand_in_mmcv_ops())
     _stand_in_drn()
+    _stand_in_simcc_vis()
     _numpy_names()
     _safe_torch_globals()
     _applied = True
@@ -97,6 +116,8 @@ def import_module(name: str) -> types.ModuleType:
     if not name.split(".")[0] in {"mmengine", "mmaction", "mmpose", "mmdet", "mmcv"}:
         raise ValueError(f"{name!r} is not an OpenMMLab module")
     apply()
+    if name.startswith("mmaction") and "mmaction.models" not in sys.modules:
+        _mmaction_without_multimodal()
     return importlib.import_module(name)
 
 

@@ -25,17 +25,28 @@ class Decision:
     decided_at: float = field(default_factory=time.time)
 
 
-def gate(new: dict[str, Any], accepted: dict[str, Any] | None, metric: str, max_drop: float) -> tuple[bool, str]:
-    """Promote unless `metric` drops more than `max_drop` below the accepted model's."""
+def gate(new: dict[str, Any], accepted: dict[str, Any] | None, metric: str, max_drop: float,
+         higher_is_better: bool = True) -> tuple[bool, str]:
+    """Promote unless `metric` worsens by more than `max_drop` against the accepted model's.
+
+    Worse is lower for scores (accuracy, AP) and higher for errors (MPJPE): `higher_is_better` says which."""
     if metric not in new:
         return False, f"the new metrics have no {metric!r} (keys: {sorted(new)})"
     value = float(new[metric])
     if accepted is None:
         return True, f"no accepted model yet; {metric} = {value:.4f}"
     old = float(accepted["metrics"][metric])
-    if value < old - max_drop:
-        return False, f"{metric} fell from {old:.4f} to {value:.4f}, more than the allowed drop of {max_drop}"
-    return True, f"{metric} {old:.4f} -> {value:.4f} (allowed drop {max_drop})"
+    worsened = (old - value) if higher_is_better else (value - old)
+    direction = "fell" if higher_is_better else "rose"
+    if worsened > max_drop:
+        return False, f"{metric} {direction} from {old:.4f} to {value:.4f}, worse by more than the allowed {max_drop}"
+    return True, f"{metric} {old:.4f} -> {value:.4f} (allowed worsening {max_drop})"
+
+
+def gate_rule(retrain: dict[str, Any], task: str) -> tuple[str, float, bool]:
+    """A task's (metric, max_drop, higher_is_better): its own `gate:` block over retrain's default `gate:`."""
+    rule = {"higher_is_better": True, **retrain.get("gate", {}), **retrain["tasks"][task].get("gate", {})}
+    return str(rule["metric"]), float(rule["max_drop"]), bool(rule["higher_is_better"])
 
 
 def git_revision(project: Path) -> str:

@@ -158,3 +158,34 @@ def drop_member(path: Path, name: str) -> None:
             if member.name != name:
                 dst.addfile(member, src.extractfile(member))
     path.write_bytes(buffer.getvalue())
+
+
+def coco_samples(raw: Path, split: str) -> list[dict]:
+    """A raw COCO tree's split as person-image samples (original JPEG bytes, every annotation), the way
+    the coco reader writes them, without a build (no Prefect server in tests that only read shards)."""
+    data = json.loads((raw / "annotations" / f"person_keypoints_{split}2017.json").read_text())
+    by_image: dict[int, list[dict]] = {}
+    for ann in data["annotations"]:
+        by_image.setdefault(ann["image_id"], []).append(ann)
+    samples = []
+    for image in data["images"]:
+        anns = by_image.get(image["id"], [])
+        if not any(a["num_keypoints"] for a in anns):
+            continue
+        persons = [{k: a[k] for k in ("id", "bbox", "area", "iscrowd", "keypoints", "num_keypoints")} for a in anns]
+        meta = {"image_id": image["id"], "file_name": image["file_name"], "width": image["width"],
+                "height": image["height"], "persons": persons}
+        samples.append({"__key__": f"coco-{split}-{image['id']}",
+                        "jpg": (raw / f"{split}2017" / image["file_name"]).read_bytes(),
+                        "json": json.dumps(meta).encode()})
+    return samples
+
+
+def broken_person_samples() -> list[dict]:
+    """Two unusable samples: a JPEG that does not decode, and a person whose JSON lacks keypoints."""
+    good = person_sample("coco-train-900001", 900001, [person(9000010, body(60.0))], seed=1)
+    bad_jpeg = {**good, "jpg": good["jpg"][:200] + b"\0" * 64}
+    no_keypoints = person_sample("coco-train-900002", 900002, [person(9000020, body(70.0))], seed=2)
+    meta = json.loads(no_keypoints["json"])
+    del meta["persons"][0]["keypoints"]
+    return [bad_jpeg, {**no_keypoints, "json": json.dumps(meta).encode()}]

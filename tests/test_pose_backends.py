@@ -194,3 +194,16 @@ def test_rtmo_with_random_weights_runs_end_to_end_into_a_valid_table(samples_dir
     assert 1 <= table.num_rows <= 4
     assert np.asarray(tracks.keypoints).shape == (table.num_rows, 17, 2)
     assert (tracks.boxes[:, [0, 2]] <= 1920).all() and (tracks.boxes[:, [1, 3]] <= 1080).all()
+
+
+def test_rtmpose_backend_names_its_missing_model_and_a_box_source_that_cannot_find_persons(tmp_path):
+    with pytest.raises(ValueError, match="pose.checkpoint"):
+        make_backend(options(backend="rtmpose"))
+    with pytest.raises(FileNotFoundError, match="train_pose"):
+        make_backend(options(backend="rtmpose", checkpoint=str(tmp_path)))
+    (tmp_path / "model.pth").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="config.py"):
+        make_backend(options(backend="rtmpose", checkpoint=str(tmp_path)))
+    (tmp_path / "config.py").write_text("model = dict()\n")
+    with pytest.raises(ValueError, match="pose.boxes"):
+        make_backend(options(backend="rtmpose", checkpoint=str(tmp_path / "model.pth"), boxes="rtmpose"))

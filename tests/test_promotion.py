@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tasks.promotion import Decision, Registry, gate
+from tasks.promotion import Decision, Registry, gate, gate_rule
 
 
 def decision(promoted: bool = True) -> Decision:
@@ -22,7 +22,22 @@ def test_gate_allows_a_small_drop_and_refuses_a_large_one():
     assert gate({"mean_class_accuracy": 0.89}, accepted, "mean_class_accuracy", 0.02)[0]
     promoted, reason = gate({"mean_class_accuracy": 0.80}, accepted, "mean_class_accuracy", 0.02)
     assert not promoted
-    assert reason == "mean_class_accuracy fell from 0.9000 to 0.8000, more than the allowed drop of 0.02"
+    assert reason == "mean_class_accuracy fell from 0.9000 to 0.8000, worse by more than the allowed 0.02"
+
+
+def test_gate_on_an_error_metric_refuses_a_rise():
+    accepted = {"metrics": {"pa_mpjpe": 10.0}}
+    assert gate({"pa_mpjpe": 8.0}, accepted, "pa_mpjpe", 0.5, higher_is_better=False)[0]
+    assert gate({"pa_mpjpe": 10.4}, accepted, "pa_mpjpe", 0.5, higher_is_better=False)[0]
+    promoted, reason = gate({"pa_mpjpe": 12.0}, accepted, "pa_mpjpe", 0.5, higher_is_better=False)
+    assert not promoted and "rose from 10.0000 to 12.0000" in reason
+
+
+def test_gate_rule_takes_the_task_block_over_the_default():
+    retrain = {"gate": {"metric": "mean_class_accuracy", "max_drop": 0.02},
+               "tasks": {"fight": {}, "hand": {"gate": {"metric": "pa_mpjpe", "max_drop": 1.0, "higher_is_better": False}}}}
+    assert gate_rule(retrain, "fight") == ("mean_class_accuracy", 0.02, True)
+    assert gate_rule(retrain, "hand") == ("pa_mpjpe", 1.0, False)
 
 
 def test_gate_needs_the_metric():

@@ -134,7 +134,7 @@ def test_predict_command_scores_videos_by_their_motion(run, tmp_path):
         video = tmp_path / f"{CLASSES[label]}.avi"
         write_clip(Clip(WIDTH, HEIGHT, 30.0, 40, [Actor(person_track(label, 40, rng), (0, 200, 255), 0)]), video, "MJPG", rng)
         result = CliRunner().invoke(app, [
-            "predict", str(video), "--task", "fight", "--params", str(ROOT / "params.yaml"), "--model",
+            "predict", "action", str(video), "--task", "fight", "--params", str(ROOT / "params.yaml"), "--model",
             str(root / "model"), "--dataset", "rwf2000", "--datasets-dir", str(ROOT / "datasets"), "--json",
         ])
         assert result.exit_code == 0, result.output
@@ -150,7 +150,7 @@ def test_predict_command_names_a_missing_model(tmp_path):
 
     from cli.main import app
 
-    result = CliRunner().invoke(app, ["predict", str(tmp_path / "x.avi"), "--task", "fight", "--params",
+    result = CliRunner().invoke(app, ["predict", "action", str(tmp_path / "x.avi"), "--task", "fight", "--params",
                                       str(ROOT / "params.yaml"), "--model", str(tmp_path / "none"),
                                       "--datasets-dir", str(ROOT / "datasets")])
     assert result.exit_code == 2
@@ -169,7 +169,7 @@ def test_predict_command_names_a_video_without_poses(run, tmp_path):
     video = tmp_path / "clip.avi"
     write_clip(Clip(WIDTH, HEIGHT, 30.0, 20, [Actor(person_track(0, 20, rng), (0, 200, 255), 0)]), video, "MJPG", rng)
     (tmp_path / "clip.pose.json").unlink()
-    result = CliRunner().invoke(app, ["predict", str(video), "--task", "fight", "--params", str(ROOT / "params.yaml"),
+    result = CliRunner().invoke(app, ["predict", "action", str(video), "--task", "fight", "--params", str(ROOT / "params.yaml"),
                                       "--model", str(root / "model"), "--dataset", "rwf2000",
                                       "--datasets-dir", str(ROOT / "datasets")])
     assert result.exit_code == 1

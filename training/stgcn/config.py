@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from training.engine import data_sections, runner_defaults
 from training.stgcn.params import StgcnParams
 
 DATASET_MODULE = "training.stgcn.dataset"
@@ -98,11 +99,8 @@ def build_config(params: StgcnParams, class_weights: list[float], work_dir: Path
         custom_imports=dict(imports=[DATASET_MODULE], allow_failed_imports=False),
         work_dir=str(work_dir),
         model=model(params, class_weights),
-        train_dataloader=dataloader(params, folder, params.train_split, test_mode=False),
-        val_dataloader=dataloader(params, folder, params.val_split, test_mode=True),
-        test_dataloader=dataloader(params, folder, params.val_split, test_mode=True),
-        val_evaluator=evaluator,
-        test_evaluator=evaluator,
+        **data_sections(lambda split, test: dataloader(params, folder, split, test), params.train_split,
+                        params.val_split, evaluator),
         train_cfg=dict(type="EpochBasedTrainLoop", max_epochs=params.epochs, val_begin=1, val_interval=1),
         val_cfg=dict(type="ValLoop"),
         test_cfg=dict(type="TestLoop"),
@@ -111,20 +109,5 @@ def build_config(params: StgcnParams, class_weights: list[float], work_dir: Path
             clip_grad=dict(max_norm=params.grad_clip, norm_type=2),
         ),
         param_scheduler=schedule(params),
-        default_hooks=dict(
-            runtime_info=dict(type="RuntimeInfoHook"),
-            timer=dict(type="IterTimerHook"),
-            logger=dict(type="LoggerHook", interval=10, ignore_last=False),
-            param_scheduler=dict(type="ParamSchedulerHook"),
-            checkpoint=None,
-            sampler_seed=dict(type="DistSamplerSeedHook"),
-        ),
-        env_cfg=dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method="fork", opencv_num_threads=0),
-                     dist_cfg=dict(backend="nccl")),
-        randomness=dict(seed=params.seed, deterministic=False),
-        log_processor=dict(type="LogProcessor", window_size=10, by_epoch=True),
-        visualizer=dict(type="ActionVisualizer", vis_backends=[dict(type="LocalVisBackend")]),
-        log_level="INFO",
-        load_from=None,
-        resume=False,
+        **runner_defaults(params.seed, "ActionVisualizer"),
     )

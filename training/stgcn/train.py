@@ -14,8 +14,8 @@ from typing import Any
 
 import mmstack
 import numpy as np
-import torch
 
+from training.engine import CHECKPOINT_NAME, CONFIG_NAME, save_slim_checkpoint, unwrap
 from training.metrics import ClassificationReport
 from training.precise_bn import PreciseBNHook
 from training.skeleton_tables import class_names as table_class_names
@@ -24,8 +24,6 @@ from training.stgcn.config import build_config
 from training.stgcn.live import LiveHook
 from training.stgcn.params import ParamsError, StgcnParams
 
-CONFIG_NAME = "config.py"
-CHECKPOINT_NAME = "model.pth"
 
 
 @dataclass
@@ -41,11 +39,6 @@ class TrainResult:
 def data_classes(folder: Path) -> list[str]:
     """Class names by label, from the tables' own (label, label_name) pairs."""
     return table_class_names(read_table(folder, "samples", ["label", "label_name"]), str(folder / "samples.parquet"))
-
-
-def unwrap(model: Any) -> Any:
-    is_wrapper = mmstack.import_module("mmengine.model").is_model_wrapper
-    return model.module if is_wrapper(model) else model
 
 
 def train(params: StgcnParams, out: Path, metrics_dir: Path, source: str = "params.yaml") -> TrainResult:
@@ -74,14 +67,10 @@ def train(params: StgcnParams, out: Path, metrics_dir: Path, source: str = "para
     runner.register_hook(live)
     model = unwrap(runner.train())
     model.eval()
-    checkpoint = out / CHECKPOINT_NAME
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     lengths = [s.num_frames for s in runner.train_dataloader.dataset.samples]
     meta = {"classes": names, "config": CONFIG_NAME, "epochs": params.epochs, "seed": params.seed,
             "window": int(np.median(lengths))}
-    tmp = checkpoint.with_name(checkpoint.name + ".tmp")
-    torch.save({"state_dict": state, "meta": meta}, tmp)
-    tmp.replace(checkpoint)
+    checkpoint = save_slim_checkpoint(model, out / CHECKPOINT_NAME, meta)
     if live.report is None:
         raise RuntimeError("training ended without scoring the held-out split")
     return TrainResult(config=out / CONFIG_NAME, checkpoint=checkpoint, class_names=names, report=live.report,

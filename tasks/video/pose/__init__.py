@@ -8,7 +8,8 @@ Backends (the spec's `pose.backend`):
 - `annotations`: poses read from a file beside each video (what the synthetic sample ships);
 - `mediapipe`:   MediaPipe's bundled BlazePose, several persons per frame by masking (offline);
 - `rtmo`:        MMPose RTMO from a config and a checkpoint, batched, on GPU when there is one;
-- `onnx`:        an RTMO end-to-end ONNX model through onnxruntime.
+- `onnx`:        an RTMO end-to-end ONNX model through onnxruntime;
+- `rtmpose`:     a top-down RTMPose (the train_pose stage's model) on another backend's boxes.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ BACKENDS = {
     "mediapipe": "tasks.video.pose.blazepose:BlazePoseBackend",
     "rtmo": "tasks.video.pose.rtmo:RTMOBackend",
     "onnx": "tasks.video.pose.rtmo_onnx:RTMOOnnxBackend",
+    "rtmpose": "tasks.video.pose.rtmpose:RTMPoseBackend",
 }
 # The pose options whose values are files: their contents, not their paths, go into the settings hash.
 FILE_OPTIONS = ("config", "checkpoint", "model")
@@ -99,9 +101,13 @@ class PoseBackend:
         settings = dict(self.options)
         for key in FILE_OPTIONS:
             if settings.get(key):
-                path = Path(settings[key])
-                settings[key] = sha256_file(path) if path.is_file() else str(settings[key])
+                settings[key] = self.settings_of_file(Path(settings[key]))
         return settings
+
+    @staticmethod
+    def settings_of_file(path: Path) -> str:
+        """A file's digest (its bytes decide the poses, not its name); the path if it is not a file."""
+        return sha256_file(path) if path.is_file() else str(path)
 
     def settings_hash(self) -> str:
         return sha256_json({"backend": self.name, **self.settings()})[:16]

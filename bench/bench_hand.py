@@ -1,0 +1,126 @@
+"""Hand-mesh training: does the data path keep up with the training step?
+
+Measured in one run, alternating, with the model and setup of params.yaml's `hand:` block:
+- the data path: shards -> wids -> decoded, mirrored, batched clips -> the batch step (kornia's
+  warp and colour jitter, labels and intrinsics moved along), in samples/s;
+- the training step alone (forward, losses with MANO, backward, AdamW with clipping) on batches
+  prepared beforehand, in samples/s;
+- the I/O floor: reading the same shards' bytes with plain `tarfile`.
+Only ratios are printed; the data path should deliver at least 3x what a step consumes.
+Run from the project root after `dvc repro shards@interhand26m shards@dexycb`:
+
+    .venv/bin/python bench/bench_hand.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tarfile
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+import mmstack
+from training.hand.config import load_size, model as model_config
+from training.hand.dataset import HandClipDataset, SourceWeightedSampler, hand_collate
+from training.hand.params import HandParams
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 3.0
+
+
+def loader(dataset: HandClipDataset, params: HandParams, batches: int, seed: int) -> torch.utils.data.DataLoader:
+    sampler = SourceWeightedSampler(dataset, params.weights, seed=seed, num_samples=batches * params.batch_size)
+    return torch.utils.data.DataLoader(dataset, batch_size=params.batch_size, sampler=sampler, collate_fn=hand_collate,
+                                       num_workers=params.num_workers, drop_last=True)
+
+
+def data_rate(model, dataset: HandClipDataset, params: HandParams, batches: int, seed: int) -> float:
+    """Samples a second from shard bytes to the augmented batch the network takes."""
+    started = time.perf_counter()
+    seen = 0
+    for batch in loader(dataset, params, batches, seed):
+        data = model.data_preprocessor(batch, True)
+        seen += data["inputs"].shape[0]
+    return seen / (time.perf_counter() - started)
+
+
+def step_rate(model, wrapper, prepared: list[dict], iters: int) -> float:
+    """Samples a second through forward, losses, backward and an optimiser step, data already there."""
+    model.train()
+    started = time.perf_counter()
+    seen = 0
+    for i in range(iters):
+        data = prepared[i % len(prepared)]
+        losses = model._run_forward(data, mode="loss")
+        total, _ = model.parse_losses(losses)
+        wrapper.update_params(total)
+        seen += data["inputs"].shape[0]
+    return seen / (time.perf_counter() - started)
+
+
+def tar_rate(dataset: HandClipDataset, rounds: int = 3) -> float:
+    """Samples a second reading every member's bytes of the same shards with plain tarfile."""
+    shards = sorted(p for folder in dataset.shards.values() for p in (Path(folder) / dataset.split).glob("*.tar"))
+    started = time.perf_counter()
+    seen = 0
+    for _ in range(rounds):
+        for shard in shards:
+            keys = set()
+            with tarfile.open(shard) as tar:
+                for member in tar:
+                    tar.extractfile(member).read()
+                    keys.add(member.name.split(".", 1)[0])
+            seen += len(keys)
+    return seen / (time.perf_counter() - started)
+
+
+def report(name: str, ratios: list[float], target: float | None = None) -> None:
+    verdict = "" if target is None else ("  ok" if statistics.median(ratios) >= target else f"  BELOW the {target:g}x target")
+    print(f"  {name:<52s} {statistics.median(ratios):7.2f}x   (repeats: {', '.join(f'{x:.2f}' for x in ratios)}){verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--params", type=Path, default=ROOT / "params.yaml")
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--batches", type=int, default=6, help="batches per data-path measurement")
+    parser.add_argument("--iters", type=int, default=4, help="timed training steps per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating measurements of each side")
+    args = parser.parse_args()
+
+    params = HandParams.from_dict(yaml.safe_load(args.params.read_text())["hand"], f"{args.params} hand")
+    MODELS = mmstack.import_module("mmengine.registry").MODELS
+    OptimWrapper = mmstack.import_module("mmengine.optim").OptimWrapper
+    import training.hand.model  # noqa: F401  (registers the model)
+
+    torch.manual_seed(params.seed)
+    model = MODELS.build(model_config(params))
+    wrapper = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay),
+                           clip_grad=dict(max_norm=params.grad_clip, norm_type=2))
+    dataset = HandClipDataset(dict(params.shards), args.split, params.frames, load_size(params))
+    prepared = [model.data_preprocessor(batch, True) for batch in loader(dataset, params, 2, seed=99)]
+    step_rate(model, wrapper, prepared, 1)  # warm-up, not timed
+    data_rate(model, dataset, params, 1, seed=98)
+    print(f"{len(dataset)} clips of {', '.join(dataset.sources)} ({args.split}), batch {params.batch_size}, T={params.frames}, "
+          f"{params.image_size} px, {params.num_workers} loader worker(s), {torch.get_num_threads()} torch thread(s)")
+    pairs = []
+    for r in range(args.repeats):
+        if r % 2:  # swap the order every repeat so drifts in load cancel
+            s = step_rate(model, wrapper, prepared, args.iters)
+            d = data_rate(model, dataset, params, args.batches, seed=r)
+        else:
+            d = data_rate(model, dataset, params, args.batches, seed=r)
+            s = step_rate(model, wrapper, prepared, args.iters)
+        pairs.append((d, s))
+    io = [tar_rate(dataset) for _ in range(args.repeats)]
+    print("ratios (samples/s over samples/s), median of alternating repeats:")
+    report(f"data path / training step, target >= {TARGET:g}", [d / s for d, s in pairs], TARGET)
+    report("data path / plain tarfile read of the same shards", [d / t for (d, _), t in zip(pairs, io)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""RTMPose (MMPose, top-down SimCC) trained on the COCO person-image shards."""
