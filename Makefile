@@ -12,8 +12,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock scripts/setup-env.sh
 	bash scripts/setup-env.sh
 	touch $@
 
+# One Prefect server for every build of the pipeline (a temporary server per build costs ~10 s each).
 pipeline: setup
-	dvc repro
+	posefoundry server --port 0 -- dvc repro
 	dvc metrics show
 
 test: setup

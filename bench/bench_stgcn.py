@@ -10,6 +10,7 @@ model, batch and initial weights; the two alternate within one run and only rati
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import copy
 import tempfile
 import time
@@ -25,6 +26,7 @@ from training.stgcn.config import model as model_config
 from training.stgcn.config import pipeline
 from training.stgcn.dataset import SkeletonTableDataset, pose_results
 from training.stgcn.params import StgcnParams
+from training.skeleton_tables import persons_per_clip
 from training.stgcn.train import data_classes
 
 from compare import alternate, data_rate, loader, report, timed
@@ -71,6 +73,8 @@ def main() -> None:
 
     block = yaml.safe_load((ROOT / "params.yaml").read_text())["stgcn"][args.task]
     params = StgcnParams.from_dict({**block, "data": str(args.data)}, f"params.yaml stgcn.{args.task}")
+    if params.num_person is None:
+        params = dataclasses.replace(params, num_person=persons_per_clip(args.data))
     batch_size = args.batch_size or params.batch_size
     mmstack.register("mmaction")
     mmstack.import_module("mmengine.registry").init_default_scope("mmaction")

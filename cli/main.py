@@ -8,7 +8,7 @@ configure(project_root())
 
 import typer  # noqa: E402
 
-from cli import build, convert_models, predict, retrain, sample, serve, shards, tables, train  # noqa: E402
+from cli import build, convert_models, predict, retrain, sample, serve, server, shards, tables, train  # noqa: E402
 
 app = typer.Typer(
     name="posefoundry",
@@ -21,6 +21,7 @@ app.command("build")(build.build)
 app.add_typer(shards.app, name="shards")
 app.add_typer(tables.app, name="tables")
 app.command("serve")(serve.serve)
+app.command("server", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(server.server)
 app.command("retrain")(retrain.retrain)
 app.command("deployments")(serve.deployments)
 app.add_typer(train.app, name="train")

@@ -6,7 +6,7 @@ import pytest
 import webdataset as wds
 
 from shard_factory import member_offsets, person_sample, person_split, write_tar
-from tasks.inspect.tarstream import ShardReadError, extensions, members, samples
+from tasks.inspect.tarstream import ShardReadError, extensions, members, samples, split_name
 
 
 @pytest.fixture()
@@ -111,3 +111,26 @@ def test_pax_long_names_and_gzip_fall_back_to_tarfile(tmp_path):
                     tar.addfile(info, io.BytesIO(data))
         got = [(s.key, s.members) for s in samples(str(path))]
         assert got == [("plain", {"json": b"{}", "txt": b"hello"}), (long_key, {"json": b"{}", "txt": b"hello"})]
+
+
+@pytest.mark.parametrize("name", ["coco-val-1.jpg", "a/b/key.seg.png", "k.JSON", "noext", "dir.d/file", ".hidden",
+                                  "key.", "x/y.tar.gz", "sample.frame00.jpg"])
+def test_member_names_split_as_webdataset_splits_them(name):
+    from webdataset.tariterators import base_plus_ext
+
+    key, ext = base_plus_ext(name)
+    assert split_name(name) == (key, ext.lower() if ext is not None else None)
+
+
+def test_listing_a_shard_folder_does_not_import_torch(tmp_path):
+    import subprocess
+    import sys
+
+    from shard_factory import person_split
+
+    person_split(tmp_path / "val")
+    script = ("import sys; from typer.testing import CliRunner; from cli.main import app; "
+              f"r = CliRunner().invoke(app, ['shards', 'ls', {str(tmp_path)!r}]); "
+              "assert r.exit_code == 0, r.output; print('torch' in sys.modules, 'webdataset' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "False"], done.stderr[-2000:]

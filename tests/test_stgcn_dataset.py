@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import torch
@@ -153,3 +154,13 @@ def test_same_tensors_as_mmaction2_posedataset(tables, tmp_path):
         a, b = ours[i], theirs[i]
         assert torch.equal(a["inputs"], b["inputs"])
         assert a["data_samples"].gt_label.item() == b["data_samples"].gt_label.item()
+
+
+def test_person_slots_follow_the_tables(tables, tmp_path):
+    from training.skeleton_tables import persons_per_clip
+
+    assert persons_per_clip(tables) == 2  # every second clip has a second person
+    one = write_skeleton_tables(tmp_path / "one", {"train": 2}, num_frames=8)
+    frames = pq.read_table(one / "frames.parquet")
+    pq.write_table(frames.filter(pc.equal(frames["track_id"], 0)), one / "frames.parquet")
+    assert persons_per_clip(one) == 1

@@ -66,3 +66,27 @@ def data_sections(loader: Callable[[str, bool], dict[str, Any]], train_split: st
         val_evaluator=evaluator,
         test_evaluator=evaluator,
     )
+
+
+def warmup_cosine(iters: int, warmup_iters: int, min_lr: float) -> list[dict[str, Any]]:
+    """Iteration-based schedule: linear warm-up for `warmup_iters`, then cosine down to `min_lr`."""
+    steps: list[dict[str, Any]] = []
+    if warmup_iters:
+        steps.append(dict(type="LinearLR", start_factor=0.1, by_epoch=False, begin=0, end=warmup_iters))
+    steps.append(dict(type="CosineAnnealingLR", eta_min=min_lr, by_epoch=False, T_max=iters - warmup_iters,
+                      begin=warmup_iters, end=iters))
+    return steps
+
+
+def start_runner(config: dict[str, Any], out: Path, config_name: str) -> Any:
+    """An MMEngine Runner for `config` (its `work_dir` emptied first), the config dumped as
+    `out/config_name` so the trained model can be rebuilt from it."""
+    import shutil
+
+    Config = mmstack.import_module("mmengine.config").Config
+    Runner = mmstack.import_module("mmengine.runner").Runner
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(config["work_dir"], ignore_errors=True)
+    cfg = Config(config)
+    cfg.dump(str(out / config_name))
+    return Runner.from_cfg(cfg)

@@ -121,3 +121,14 @@ def read_split(folder: str | Path, split: str, num_persons: int) -> SkeletonSpli
     for problem in result.skipped:
         log.warning("skipped: %s", problem)
     return result
+
+
+def persons_per_clip(folder: Path) -> int:
+    """The most tracked persons any clip of the tables holds (what the build's `max_persons` kept):
+    a model with more person slots would spend their compute on zeros."""
+    frames = read_table(folder, "frames", ["clip_id", "track_id"])
+    if frames.num_rows == 0:
+        return 1
+    pairs = frames.group_by(["clip_id", "track_id"]).aggregate([])
+    counts = pairs.group_by("clip_id").aggregate([("track_id", "count")])
+    return max(1, int(pc.max(counts["track_id_count"]).as_py()))

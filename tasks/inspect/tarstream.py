@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import IO, Iterator
 from urllib.parse import unquote, urlparse
 
-from webdataset.gopen import gopen
-from webdataset.tariterators import base_plus_ext
 
 from tasks.inspect.tarwalk import Member, Select, ShardReadError, walk
 
@@ -52,10 +50,17 @@ def local_path(target: str) -> Path | None:
     return None if is_url(target) else Path(target)
 
 
+# webdataset's `tariterators.base_plus_ext` rule (a test holds them equal); importing webdataset
+# imports torch, seconds that commands reading a shard's members should not pay.
+_KEY_EXT = re.compile(r"^((?:.*/|)[^.]+)[.]([^/]*)$")
+
+
 def split_name(name: str) -> tuple[str | None, str | None]:
     """(key, extension) as webdataset splits a member name; (None, None) when it has no dot."""
-    key, ext = base_plus_ext(name)
-    return key, (ext.lower() if ext is not None else None)
+    match = _KEY_EXT.match(name)
+    if not match:
+        return None, None
+    return match.group(1), match.group(2).lower()
 
 
 def extensions(wanted: set[str]) -> Select:
@@ -69,7 +74,11 @@ def key_is(key: str) -> Select:
 def open_shard(target: str) -> IO[bytes]:
     path = local_path(target)
     try:
-        return open(path, "rb") if path is not None else gopen(target, "rb")
+        if path is not None:
+            return open(path, "rb")
+        from webdataset.gopen import gopen  # URLs only: webdataset imports torch
+
+        return gopen(target, "rb")
     except OSError as err:
         raise ShardReadError(target, None, f"cannot be opened: {err.strerror or err}") from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from training.engine import data_sections, runner_defaults
+from training.mesh.runner import mesh_runner_config
 from training.hand.params import HandParams
 
 IMPORTS = ["training.hand.dataset", "training.hand.model", "training.hand.metric"]
@@ -51,32 +51,9 @@ def dataloader(params: HandParams, split: str, test_mode: bool) -> dict[str, Any
                 sampler=sampler, collate_fn=dict(type="hand_collate"), dataset=dataset(params, split, test_mode))
 
 
-def schedule(params: HandParams) -> list[dict[str, Any]]:
-    """Linear warm-up for `warmup_iters`, then cosine to `min_lr`."""
-    steps: list[dict[str, Any]] = []
-    if params.warmup_iters:
-        steps.append(dict(type="LinearLR", start_factor=0.1, by_epoch=False, begin=0, end=params.warmup_iters))
-    steps.append(dict(type="CosineAnnealingLR", eta_min=params.min_lr, by_epoch=False,
-                      T_max=params.iters - params.warmup_iters, begin=params.warmup_iters, end=params.iters))
-    return steps
-
-
 def build_config(params: HandParams, work_dir: Path) -> dict[str, Any]:
-    """The whole runner config: model, data, AdamW with clipping, schedule, metric, hooks."""
+    """The whole runner config (training.mesh.runner) with this stage's model, loaders and metric."""
     evaluator = dict(type="HandMeshMetric", sources=list(params.shards), pck_threshold=params.pck_threshold,
                      auc_max=params.auc_max)
-    return dict(
-        custom_imports=dict(imports=IMPORTS, allow_failed_imports=False),
-        work_dir=str(work_dir),
-        model=model(params),
-        **data_sections(lambda split, test: dataloader(params, split, test), params.train_split, params.val_split,
-                        evaluator),
-        train_cfg=dict(type="IterBasedTrainLoop", max_iters=params.iters, val_interval=params.val_interval),
-        val_cfg=dict(type="ValLoop"),
-        test_cfg=dict(type="TestLoop"),
-        optim_wrapper=dict(optimizer=dict(type="AdamW", lr=params.lr, weight_decay=params.weight_decay),
-                           clip_grad=dict(max_norm=params.grad_clip, norm_type=2)),
-        param_scheduler=schedule(params),
-        **runner_defaults(params.seed, by_epoch=False, checkpoint=dict(
-            type="CheckpointHook", by_epoch=False, interval=params.iters, max_keep_ckpts=1)),
-    )
+    return mesh_runner_config(params, IMPORTS, work_dir, model(params), lambda split, test: dataloader(params, split, test),
+                              evaluator)

@@ -9,19 +9,18 @@ through DVCLive, with the mean-pose baseline beside the model's figures.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-import mmstack
-from training.engine import CHECKPOINT_NAME, CONFIG_NAME, save_slim_checkpoint, unwrap
+from training.engine import CHECKPOINT_NAME, CONFIG_NAME, save_slim_checkpoint, start_runner, unwrap
 from training.hand.baseline import evaluate_baseline, mean_pose
 from training.hand.config import build_config
 from training.hand.live import HandLiveHook
 from training.hand.params import HandParams
+from training.mesh.checkpoint import load_mesh_model
 from training.params import ParamsError
 
 
@@ -41,14 +40,7 @@ def train(params: HandParams, out: Path, metrics_dir: Path, source: str = "param
     for side, path in params.mano_paths().items():
         if not path.is_file():
             raise ParamsError(f"{source}: the {side} MANO file {path} does not exist (mano_dir / mano_files)")
-    Config = mmstack.import_module("mmengine.config").Config
-    Runner = mmstack.import_module("mmengine.runner").Runner
-    out.mkdir(parents=True, exist_ok=True)
-    work_dir = out / "runner"
-    shutil.rmtree(work_dir, ignore_errors=True)
-    cfg = Config(build_config(params, work_dir))
-    cfg.dump(str(out / CONFIG_NAME))
-    runner = Runner.from_cfg(cfg)
+    runner = start_runner(build_config(params, out / "runner"), out, CONFIG_NAME)
     train_set, val_set = runner.train_dataloader.dataset, runner.val_dataloader.dataset
     for split, data in ((params.train_split, train_set), (params.val_split, val_set)):
         if len(data) == 0:
@@ -72,20 +64,10 @@ def train(params: HandParams, out: Path, metrics_dir: Path, source: str = "param
 
 def load_model(folder: Path, mano_file: str | None = None, device: str = "cpu") -> Any:
     """The trained model from `folder` (config.py + model.pth); `mano_file` overrides the right MANO file."""
-    Config = mmstack.import_module("mmengine.config").Config
-    MODELS = mmstack.import_module("mmengine.registry").MODELS
     import training.hand.model  # noqa: F401  (registers HandMeshModel)
 
-    cfg = Config.fromfile(str(folder / CONFIG_NAME))
-    if mano_file:
-        cfg.model.mano_file = str(mano_file)
-    state = torch.load(folder / CHECKPOINT_NAME, map_location="cpu")
-    # the weights come from model.pth: a pretrained folder used for training may be gone
-    cfg.model.encoder.pretrained = None
-    cfg.model.encoder.config = state["meta"]["encoder_config"]
-    model = MODELS.build(cfg.model)
-    model.load_state_dict(state["state_dict"])
-    return model.to(device).eval()
+    return load_mesh_model(folder, CONFIG_NAME, CHECKPOINT_NAME, {"mano_file": str(mano_file)} if mano_file else {},
+                           device)
 
 
 def evaluate(model: Any, loader: Any, sources: list[str], pck_threshold: float, auc_max: float) -> dict[str, float]:

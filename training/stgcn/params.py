@@ -36,7 +36,7 @@ class StgcnParams(CheckedParams):
     # input pipeline
     feats: list[str]
     clip_len: int
-    num_person: int
+    num_person: int | None  # person slots; null: as many as the tables' clips hold
     # optimisation
     epochs: int
     batch_size: int
@@ -59,7 +59,9 @@ class StgcnParams(CheckedParams):
         unknown = [f for f in self.feats if f not in FEATS]
         if unknown or not self.feats:
             problems.append(f"feats are {self.feats}, expected some of {list(FEATS)}")
-        for name in ("epochs", "batch_size", "clip_len", "num_person", "num_stages", "base_channels"):
+        if self.num_person is not None and self.num_person < 1:
+            problems.append(f"num_person is {self.num_person}, expected >= 1 or null (from the tables)")
+        for name in ("epochs", "batch_size", "clip_len", "num_stages", "base_channels"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} is {getattr(self, name)}, expected >= 1")
         if not 0 <= self.warmup_epochs < self.epochs:

@@ -7,6 +7,7 @@ Metrics and plots go to `metrics_dir` through DVCLive.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from training.engine import CHECKPOINT_NAME, CONFIG_NAME, save_slim_checkpoint, 
 from training.metrics import ClassificationReport
 from training.precise_bn import PreciseBNHook
 from training.skeleton_tables import class_names as table_class_names
-from training.skeleton_tables import read_table
+from training.skeleton_tables import persons_per_clip, read_table
 from training.stgcn.config import build_config
 from training.stgcn.live import LiveHook
 from training.stgcn.params import ParamsError, StgcnParams
@@ -50,6 +51,8 @@ def train(params: StgcnParams, out: Path, metrics_dir: Path, source: str = "para
     Runner = mmstack.import_module("mmengine.runner").Runner
     folder = Path(params.data)
     names = data_classes(folder)
+    if params.num_person is None:
+        params = dataclasses.replace(params, num_person=persons_per_clip(folder))
     weights = params.class_weights(names, source)
     out.mkdir(parents=True, exist_ok=True)
     work_dir = out / "runner"
