@@ -15,7 +15,7 @@ def build(
     root: Path = typer.Option(None, "--root", help="Raw root; defaults to the spec's."),
     out: Path = typer.Option(None, "--out", help="Output folder; defaults to data/<shards|skeletons>/<name>."),
     set_: list[str] = typer.Option(None, "--set", help="Override a spec option: KEY=VALUE, dotted keys."),
-    datasets_dir: Path = typer.Option(Path("datasets"), "--datasets-dir", help="Where the specs live."),
+    datasets_dir: Path = typer.Option(None, "--datasets-dir", help="Where the specs live; default the project's datasets/."),
     runner: str = typer.Option("threads", "--runner", help="threads | processes | dask"),
     workers: int = typer.Option(None, "--workers", help="Parallel workers (default: the runner's)."),
     address: str = typer.Option(None, "--dask-address", help="Address of an existing Dask scheduler."),

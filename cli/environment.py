@@ -6,13 +6,18 @@ import os
 from pathlib import Path
 
 
+# The project this code belongs to (an editable install or a clone).
+CODE_PROJECT = Path(__file__).resolve().parents[1]
+
+
 def project_root(start: Path | None = None) -> Path:
-    """The nearest folder holding dvc.yaml (the project); the current folder if none does."""
+    """The nearest folder holding dvc.yaml (the project); else this code's own project, so a
+    command run elsewhere never litters the current folder with .prefect/ or caches."""
     start = (start or Path.cwd()).resolve()
     for folder in (start, *start.parents):
         if (folder / "dvc.yaml").is_file():
             return folder
-    return start
+    return CODE_PROJECT
 
 
 def configure(root: Path) -> None:

@@ -20,7 +20,7 @@ def action(
     dataset: str = typer.Option(None, "--dataset", help="The spec whose decode, pose and tracking options apply; "
                                 "default: the task's skeleton folder name (rwf2000, aihub_falldown)."),
     set_: list[str] = typer.Option(None, "--set", help="Override a spec option, e.g. pose.backend=mediapipe."),
-    datasets_dir: Path = typer.Option(Path("datasets"), "--datasets-dir", help="Where the specs live."),
+    datasets_dir: Path = typer.Option(None, "--datasets-dir", help="Where the specs live; default the project's datasets/."),
     window: int = typer.Option(None, "--window", help="Frames per window; default: the training samples' length."),
     stride: int = typer.Option(None, "--stride", help="Frames between window starts; default: half a window."),
     as_json: bool = typer.Option(False, "--json", help="Print the windows as JSON on stdout."),

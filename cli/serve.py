@@ -34,6 +34,28 @@ def deployments(
     console.print(f"wrote {write}")
 
 
+def on_work_pools(names: list[str]) -> list[str]:
+    """Those of the `flow/deployment` names that exist on the API with a work pool (`prefect deploy`)."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    async def look() -> list[str]:
+        found = []
+        async with get_client() as client:
+            for name in names:
+                try:
+                    deployment = await client.read_deployment_by_name(name)
+                except ObjectNotFound:
+                    continue
+                if deployment.work_pool_name:
+                    found.append(f"{name} (work pool {deployment.work_pool_name})")
+        return found
+
+    return asyncio.run(look())
+
+
 def serve(
     params: Path = typer.Option(Path("params.yaml"), "--params", help="The pipeline's params file."),
 ) -> None:
@@ -45,8 +67,15 @@ def serve(
     from flows.retrain import retrain
 
     flows = {BUILD_ENTRYPOINT: build_dataset}
+    specs = deployment_specs(_params(params))
+    taken = on_work_pools([f"{flows.get(s['entrypoint'], retrain).name}/{s['name']}" for s in specs])
+    if taken:
+        console.print(f"[red]these deployments already run on a work pool: {', '.join(taken)}. Serving them "
+                      "here would take them over (and pause them when serve stops). Keep the worker, or delete "
+                      "them first (prefect deployment delete NAME).[/red]")
+        raise typer.Exit(2)
     runnable = []
-    for spec in deployment_specs(_params(params)):
+    for spec in specs:
         flow = flows.get(spec["entrypoint"], retrain)
         cron = spec["schedules"][0]["cron"] if spec["schedules"] else None
         runnable.append(flow.to_deployment(

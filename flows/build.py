@@ -40,10 +40,11 @@ def build_dataset(
     out: str,
     root: str | None = None,
     overrides: list[str] | None = None,
-    datasets_dir: str = "datasets",
+    datasets_dir: str | None = None,
 ) -> dict[str, Any]:
-    """Build one dataset from its spec; returns the report as a plain dict (deployments store it)."""
-    spec: DatasetSpec = load_spec(dataset, Path(datasets_dir), root=root, overrides=overrides)
+    """Build one dataset from its spec (found in `datasets_dir`, default the project's datasets/,
+    wherever the run executes); returns the report as a plain dict (deployments store it)."""
+    spec: DatasetSpec = load_spec(dataset, Path(datasets_dir) if datasets_dir else None, root=root, overrides=overrides)
     spec.require_root()
     logger = get_run_logger()
     logger.info("building %s (%s reader) from %s into %s", spec.name, spec.reader, spec.root, out)
@@ -59,7 +60,7 @@ def run_build(
     out: str | Path,
     root: str | Path | None = None,
     overrides: list[str] | None = None,
-    datasets_dir: str | Path = "datasets",
+    datasets_dir: str | Path | None = None,
     runner: str = "threads",
     workers: int | None = None,
     address: str | None = None,
@@ -71,7 +72,7 @@ def run_build(
         out=str(out),
         root=None if root is None else str(root),
         overrides=list(overrides or []),
-        datasets_dir=str(datasets_dir),
+        datasets_dir=None if datasets_dir is None else str(datasets_dir),
     )
     from flows.report import Failure
 

@@ -37,11 +37,12 @@ class BuildReport:
         return self
 
     def counts(self) -> dict[str, int]:
-        return {"items": self.items, "written": self.written, "skipped": self.skipped, "failed": self.failed}
+        """The artifact's table; `skipped` items are the unchanged ones, named so everywhere a person reads."""
+        return {"items": self.items, "written": self.written, "unchanged": self.skipped, "failed": self.failed}
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     def summary(self) -> str:
         c = self.counts()
-        return f"{self.dataset}: {c['items']} items, {c['written']} written, {c['skipped']} unchanged, {c['failed']} failed -> {self.out}"
+        return f"{self.dataset}: {c['items']} items, {c['written']} written, {c['unchanged']} unchanged, {c['failed']} failed -> {self.out}"

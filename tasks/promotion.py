@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -20,8 +21,9 @@ class Decision:
     metric: str
     new_value: float | None
     accepted_value: float | None
-    data_fingerprint: str
+    data_fingerprint: str  # of the raw data the candidate was trained on
     git_revision: str
+    candidate: str | None = None  # where a rejected candidate was kept
     decided_at: float = field(default_factory=time.time)
 
 
@@ -92,6 +94,37 @@ class Registry:
     def decisions(self) -> list[dict[str, Any]]:
         path = self.folder / "decisions.jsonl"
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def last_decision(self) -> dict[str, Any] | None:
+        decisions = self.decisions()
+        return decisions[-1] if decisions else None
+
+    def model_sha256(self) -> str | None:
+        """One digest of the accepted model's files (names and bytes), or None before the first."""
+        folder = self.folder / "model"
+        if not folder.is_dir():
+            return None
+        digest = hashlib.sha256()
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+    def set_aside(self, model_dir: Path, decision: Decision) -> Path:
+        """Keep a rejected candidate under `rejected/<n>/` and put the accepted model back into the
+        task's model folder, so what the pipeline serves is the accepted model."""
+        rejected = self.folder / "rejected"
+        target = rejected / f"{len(list(rejected.iterdir())) if rejected.is_dir() else 0:04d}"
+        shutil.copytree(model_dir, target)
+        accepted = self.folder / "model"
+        if accepted.is_dir():
+            staging = model_dir.with_name(f".{model_dir.name}.restoring")
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(accepted, staging)
+            shutil.rmtree(model_dir)
+            os.replace(staging, model_dir)
+        decision.candidate = str(target)
+        return target
 
     def promote(self, model_dir: Path, metrics: dict[str, Any], decision: Decision) -> Path:
         """Copy the model next to its record; the old copy is replaced only once the new one is whole."""

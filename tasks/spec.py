@@ -110,20 +110,27 @@ def _deep_update(base: dict, update: dict) -> dict:
     return base
 
 
-def find_spec(name: str, datasets_dir: Path) -> Path:
+# The project's own specs: what a spec name means wherever a command or a worker runs.
+PROJECT_DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+
+
+def find_spec(name: str, datasets_dir: Path | None = None) -> Path:
+    """A spec file by name (in `datasets_dir`, default the project's datasets/) or by path."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return path
-    candidate = datasets_dir / f"{name}.yaml"
+    folder = (datasets_dir or PROJECT_DATASETS).resolve()
+    candidate = folder / f"{name}.yaml"
     if candidate.is_file():
         return candidate
-    known = sorted(p.stem for p in datasets_dir.glob("*.yaml"))
-    raise SpecError(f"no dataset spec {name!r} in {datasets_dir}{_suggest(name, known)}")
+    known = sorted(p.stem for p in folder.glob("*.yaml"))
+    holds = f"it holds {', '.join(known)}" if known else ("it holds no .yaml spec" if folder.is_dir() else "it does not exist")
+    raise SpecError(f"no dataset spec {name!r} in {folder} ({holds}){_suggest(name, known) if known else ''}")
 
 
 def load_spec(
     name: str,
-    datasets_dir: Path = Path("datasets"),
+    datasets_dir: Path | None = None,
     root: str | Path | None = None,
     overrides: list[str] | None = None,
 ) -> DatasetSpec:

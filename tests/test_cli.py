@@ -59,3 +59,14 @@ def test_task_runners_by_name(kind):
 def test_unknown_task_runner():
     with pytest.raises(ValueError, match="unknown task runner 'spark'"):
         make_task_runner("spark")
+
+
+def test_a_command_run_outside_the_project_leaves_the_current_folder_alone(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "cli.main", "build", "coco", "--root", str(tmp_path / "none")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in __import__("os").environ.items() if not k.startswith("PREFECT_HOME")})
+    assert done.returncode == 2
+    assert list(tmp_path.iterdir()) == []

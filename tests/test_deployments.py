@@ -87,3 +87,17 @@ def test_cron_deployment_gets_scheduled_runs(deployed):
             break
         time.sleep(3)
     assert any(r["state"] == "SCHEDULED" for r in runs), runs
+
+
+@pytest.mark.slow
+def test_serve_refuses_to_take_over_worker_deployments_and_the_worker_keeps_working(deployed, coco_raw, tmp_path):
+    done = subprocess.run(["posefoundry", "serve"], env=deployed, capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+    assert done.returncode == 2
+    assert "build-dataset/coco (work pool posefoundry)" in done.stdout + done.stderr
+    out = tmp_path / "coco"
+    prefect(deployed, "deployment", "run", "build-dataset/coco", "--param", f"root={coco_raw}", "--param", f"out={out}")
+    prefect(deployed, "worker", "start", "--pool", "posefoundry", "--run-once", timeout=600)
+    states = [r["state"] for r in flow_runs(deployed, "build-dataset/coco")]
+    assert states and set(states) == {"COMPLETED"}, states
+    assert (out / "val" / "manifest.json").is_file()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -97,3 +98,18 @@ def test_labels_the_windows_name_must_exist(tree):
 def test_an_empty_root_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"no videos under .* match '\*\*/\*\.mp4'"):
         reader.videos(spec_for(tmp_path))
+
+
+@pytest.mark.parametrize("fps", ["nan", "inf", "-30"])
+def test_a_non_finite_fps_fails_its_video_only(tree, fps):
+    videos = sorted(tree.rglob("*.mp4"))
+    xml = videos[0].with_suffix(".xml")
+    original = xml.read_text()
+    xml.write_text(re.sub(r"<fps>[^<]*</fps>", f"<fps>{fps}</fps>", original, count=1))
+    try:
+        items = {i.path: i for i in reader.videos(spec_for(tree))}
+    finally:
+        xml.write_text(original)
+    broken = videos[0].relative_to(tree).as_posix()
+    assert "<header/fps>" in items[broken].error and "expected a finite number > 0" in items[broken].error
+    assert all(item.error is None for path, item in items.items() if path != broken)

@@ -33,8 +33,8 @@ def project(tmp_path_factory, synthetic_sample) -> Path:
     return folder
 
 
-def retrain(env: dict, project: Path) -> dict:
-    result = subprocess.run(["posefoundry", "retrain", "fight", "--project", str(project), "--json"],
+def retrain(env: dict, project: Path, *options: str) -> dict:
+    result = subprocess.run(["posefoundry", "retrain", "fight", "--project", str(project), "--json", *options],
                             cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-4000:]
     return json.loads(result.stdout[result.stdout.index("{"):])
@@ -68,3 +68,58 @@ def test_retrain_gates_on_data_changes(prefect_server, project):
     assert json.loads((registry / "accepted.json").read_text()) == before
     decisions = [json.loads(line) for line in (registry / "decisions.jsonl").read_text().splitlines()]
     assert [d["promoted"] for d in decisions][-1] is False and len(decisions) == 2
+    # The candidate is kept aside; the task's model folder holds the accepted model again.
+    assert fourth["candidate"] == str(registry / "rejected" / "0000") and Path(fourth["candidate"]).is_dir()
+    assert fourth["model_sha256"] == first["model_sha256"]
+    assert tree(project / "data" / "models" / "stgcn" / "fight") == tree(registry / "model")
+    assert last_state_name(prefect_server) == "Rejected"
+
+    fifth = retrain(prefect_server, project)
+    assert not fifth["trained"] and "rejected" in fifth["reason"] and "--force" in fifth["reason"], fifth
+    sixth = retrain(prefect_server, project, "--force")
+    assert sixth["trained"] and sixth["candidate"] == str(registry / "rejected" / "0001"), sixth
+
+
+def test_a_params_change_retrains(prefect_server, project):
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["stgcn"]["fight"]["lr"] = 0.002
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    result = retrain(prefect_server, project)
+    assert result["trained"] and "stgcn.fight.lr" in result["why"], result
+
+
+def test_an_edit_that_dvc_undoes_trains_nothing(prefect_server, project):
+    """The bundled sample is an output of the `sample` stage: DVC restores an edit of it, so nothing trains."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["videos"]["rwf2000"] = "data/raw/sample/rwf2000"
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    assert retrain(prefect_server, project)["trained"]
+    train = project / "data" / "raw" / "sample" / "rwf2000" / "train"
+    moved = sorted((train / "Fight").glob("*.avi"))[0]
+    for path in (moved, moved.with_name(moved.stem + ".pose.json")):
+        path.rename(train / "NonFight" / path.name)
+    result = retrain(prefect_server, project)
+    assert result["changed"] and not result["trained"] and not result["promoted"], result
+    assert "nothing was trained" in result["reason"]
+    assert (train / "Fight" / moved.name).exists()  # DVC put the sample back
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def last_state_name(env: dict) -> str:
+    script = (
+        "import asyncio\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName\n"
+        "from prefect.client.schemas.sorting import FlowRunSort\n"
+        "async def main():\n"
+        "    async with get_client() as client:\n"
+        "        runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=['retrain-fight'])),\n"
+        "                                           sort=FlowRunSort.START_TIME_DESC, limit=1)\n"
+        "        print(runs[0].state.name)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(["python", "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    return done.stdout.strip().splitlines()[-1]

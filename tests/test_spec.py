@@ -96,3 +96,15 @@ def test_parse_overrides_reads_yaml_values():
     assert parse_overrides(["a.b=3", "a.c=[1, 2]", "d=null", "e=text"]) == {"a": {"b": 3, "c": [1, 2]}, "d": None, "e": "text"}
     with pytest.raises(SpecError, match="expected KEY=VALUE"):
         parse_overrides(["pose.backend"])
+
+
+def test_spec_names_resolve_in_the_project_wherever_the_command_runs(tmp_path, monkeypatch):
+    from tasks.spec import PROJECT_DATASETS
+
+    monkeypatch.chdir(tmp_path)  # a worker's temporary folder, say
+    assert load_spec("coco").name == "coco"
+    with pytest.raises(SpecError) as err:
+        load_spec("cocoo")
+    assert str(PROJECT_DATASETS) in str(err.value) and "it holds aihub_falldown, coco" in str(err.value)
+    with pytest.raises(SpecError, match=f"no dataset spec 'coco' in {tmp_path / 'nowhere'} \\(it does not exist\\)$"):
+        load_spec("coco", tmp_path / "nowhere" / ".." / "nowhere")

@@ -15,6 +15,7 @@ stable hash of the file name puts `val_share` of the videos in val.
 from __future__ import annotations
 
 import hashlib
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,8 @@ def _seconds(path: Path, text: str, where: str) -> float:
     total = 0.0
     for part in parts:
         total = total * 60 + part
+    if not math.isfinite(total) or total < 0:
+        raise AnnotationError(f"{path}: <{where}> is {text!r}, expected a finite time >= 0")
     return total
 
 
@@ -84,8 +87,8 @@ def parse_xml(path: Path, frame_base: int = 0, end_inclusive: bool = False) -> d
         fps = float(_text(path, root, "header/fps"))
     except ValueError:
         raise AnnotationError(f"{path}: <header/fps> is not a number") from None
-    if fps <= 0:
-        raise AnnotationError(f"{path}: <header/fps> is {fps}, expected > 0")
+    if not math.isfinite(fps) or fps <= 0:
+        raise AnnotationError(f"{path}: <header/fps> is {fps}, expected a finite number > 0")
     events = []
     scene = root.find("event")
     if scene is not None:
