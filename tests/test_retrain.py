@@ -85,7 +85,7 @@ def test_a_params_change_retrains(prefect_server, project):
     params["stgcn"]["fight"]["lr"] = 0.002
     (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     result = retrain(prefect_server, project)
-    assert result["trained"] and "stgcn.fight.lr" in result["why"], result
+    assert result["trained"] and "params.yaml (stgcn.fight)" in result["why"], result
 
 
 def test_an_edit_that_dvc_undoes_trains_nothing(prefect_server, project):
