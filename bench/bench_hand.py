@@ -28,6 +28,8 @@ from training.hand.config import load_size, model as model_config
 from training.hand.dataset import HandClipDataset, SourceWeightedSampler, hand_collate
 from training.hand.params import HandParams
 
+from compare import step_rate
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 3.0
 
@@ -44,20 +46,6 @@ def data_rate(model, dataset: HandClipDataset, params: HandParams, batches: int,
     seen = 0
     for batch in loader(dataset, params, batches, seed):
         data = model.data_preprocessor(batch, True)
-        seen += data["inputs"].shape[0]
-    return seen / (time.perf_counter() - started)
-
-
-def step_rate(model, wrapper, prepared: list[dict], iters: int) -> float:
-    """Samples a second through forward, losses, backward and an optimiser step, data already there."""
-    model.train()
-    started = time.perf_counter()
-    seen = 0
-    for i in range(iters):
-        data = prepared[i % len(prepared)]
-        losses = model._run_forward(data, mode="loss")
-        total, _ = model.parse_losses(losses)
-        wrapper.update_params(total)
         seen += data["inputs"].shape[0]
     return seen / (time.perf_counter() - started)
 

@@ -114,3 +114,7 @@ def pose(
 from cli import train_hand  # noqa: E402  (its module imports this one lazily)
 
 app.command("hand")(train_hand.hand)
+
+from cli import train_smplx  # noqa: E402  (its module imports this one lazily)
+
+app.command("smplx")(train_smplx.smplx)

@@ -45,6 +45,9 @@ SMPLX_PARAMS: dict[str, int] = {
     "root_pose": 3, "body_pose": 63, "lhand_pose": 45, "rhand_pose": 45,
     "jaw_pose": 3, "shape": 10, "expr": 10, "trans": 3,
 }
+# COCO-17 keypoints from SMPL-X's joints (55 skeleton joints, then smplx's vertex joints: nose 55,
+# reye 56, leye 57, rear 58, lear 59): how NeuralAnnot's fits project onto COCO's labels
+COCO_FROM_SMPLX = (55, 57, 56, 59, 58, 16, 17, 18, 19, 20, 21, 1, 2, 4, 5, 7, 8)
 PERSON_KEYS = {"id": int, "bbox": list, "area": (int, float), "iscrowd": int, "keypoints": list}
 IMAGE_KEYS = {"image_id": int, "file_name": str, "width": int, "height": int, "persons": list}
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-]+$")

@@ -1,7 +1,9 @@
 """A synthetic COCO person-keypoints tree: `annotations/person_keypoints_{split}2017.json`,
-`{split}2017/{id:012d}.jpg`, and NeuralAnnot SMPL-X pseudo ground truth for train.
+`{split}2017/{id:012d}.jpg`, and NeuralAnnot SMPL-X pseudo ground truth for both splits.
 
-Each image shows stick figures drawn at exactly the labelled keypoints. Some keypoints are marked
+Each person is a stand-in SMPL-X body in a mild standing pose (tasks.synthetic.bodies); its COCO-17
+joints, projected by the entry's camera, are the labelled keypoints, and the image shows a stick
+figure drawn exactly there. Some keypoints are marked
 occluded (v=1), some unlabelled (v=0 at 0,0: a figure cut by the image border), one
 image has a crowd region and a keypoint-less person, one has nobody (the reader skips it).
 """
@@ -9,33 +11,66 @@ image has a crowd region and a keypoint-less person, one has nobody (the reader 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from schemas.skeletons import COCO_KEYPOINTS, COCO_SKELETON
-from tasks.synthetic.figures import background, draw_figure, standing_pose
+from tasks.synthetic.bodies import coco_joints, placement, project, sample_params
+from tasks.synthetic.figures import background, draw_figure
 
-SPLITS = {"train": 24, "val": 8}
-SMPLX_FILE = "MSCOCO_train_SMPLX_all_NeuralAnnot.json"
+SPLITS = {"train": 96, "val": 24}
+SMPLX_FILE = "MSCOCO_{split}_SMPLX_all_NeuralAnnot.json"
 _SIZES = ((640, 480), (480, 640), (640, 427))
 _COLORS = ((40, 40, 230), (40, 200, 40), (230, 120, 30), (200, 40, 200))
 
 
-def _person(rng: np.random.Generator, width: int, height: int, cut: bool) -> np.ndarray:
-    """[17, 3] keypoints of one figure; `cut` puts its feet below the image border."""
+FOCAL = 1500.0
+
+
+@dataclass
+class _Person:
+    """One figure: its SMPL-X parameters and where the image wants it (ankles at `centre_x`,
+    `feet_y`, `tall` px high); `cut` puts its feet below the image border."""
+
+    params: dict
+    centre_x: float
+    feet_y: float
+    tall: float
+
+
+def _draw_person(rng: np.random.Generator, width: int, height: int, cut: bool) -> _Person:
     tall = rng.uniform(0.45, 0.8) * height
     feet = height + tall * 0.25 if cut else rng.uniform(tall + 10, height - 5)
-    pose = standing_pose(rng.uniform(0.15, 0.85) * width, feet, tall)
-    pose[9:11] += rng.normal(0, tall * 0.03, size=(2, 2))  # the wrists move a little
+    return _Person(sample_params(rng), rng.uniform(0.15, 0.85) * width, feet, tall)
+
+
+def _camera(width: int, height: int) -> dict:
+    return {"focal": [FOCAL, FOCAL], "princpt": [width / 2, height / 2]}
+
+
+def _keypoints(pixels: np.ndarray, rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """[17, 3] COCO keypoints at the projected joints: outside the image unlabelled (0, 0, 0), some occluded."""
     keypoints = np.zeros((17, 3))
-    keypoints[:, :2] = np.round(pose, 1)
-    inside = (pose[:, 0] >= 0) & (pose[:, 0] < width) & (pose[:, 1] >= 0) & (pose[:, 1] < height)
+    keypoints[:, :2] = np.round(pixels, 1)
+    inside = (pixels[:, 0] >= 0) & (pixels[:, 0] < width) & (pixels[:, 1] >= 0) & (pixels[:, 1] < height)
     keypoints[:, 2] = np.where(inside, 2, 0)
     keypoints[inside & (rng.random(17) < 0.12), 2] = 1
     keypoints[keypoints[:, 2] == 0, :2] = 0
     return keypoints
+
+
+def _posed(persons: list[tuple[_Person, dict]], model_file: Path) -> list[np.ndarray]:
+    """Each person's projected COCO-17 joints [17, 2]; sets its `trans` so it stands where drawn."""
+    if not persons:
+        return []
+    rest = coco_joints(model_file, [p.params for p, _ in persons])
+    for (person, camera), joints in zip(persons, rest):
+        person.params["trans"] = placement(joints, person.centre_x, person.feet_y, person.tall, **camera)
+    shifted = rest + np.array([p.params["trans"] for p, _ in persons])[:, None]
+    return [project(points, **camera) for points, (_, camera) in zip(shifted, persons)]
 
 
 def _annotation(ann_id: int, image_id: int, keypoints: np.ndarray, width: int, height: int) -> dict:
@@ -52,19 +87,6 @@ def _annotation(ann_id: int, image_id: int, keypoints: np.ndarray, width: int, h
     }
 
 
-def _smplx_entry(rng: np.random.Generator, width: int, height: int) -> dict:
-    def values(n: int, scale: float) -> list[float]:
-        return [round(float(v), 5) for v in rng.normal(0, scale, n)]
-
-    params = {
-        "root_pose": [float(np.pi), 0.0, 0.0], "body_pose": values(63, 0.1), "lhand_pose": values(45, 0.1),
-        "rhand_pose": values(45, 0.1), "jaw_pose": values(3, 0.05), "shape": values(10, 0.5),
-        "expr": values(10, 0.3), "trans": [round(float(rng.uniform(-0.3, 0.3)), 4), 0.2, round(float(rng.uniform(6, 12)), 3)],
-        "lhand_valid": True, "rhand_valid": True, "face_valid": bool(rng.random() < 0.8),
-    }
-    return {"smplx_param": params, "cam_param": {"focal": [1500.0, 1500.0], "princpt": [width / 2, height / 2]}}
-
-
 def _image(rng: np.random.Generator, width: int, height: int, persons: list[np.ndarray]) -> np.ndarray:
     image = background(height, width, rng)
     for index, keypoints in enumerate(persons):
@@ -72,47 +94,57 @@ def _image(rng: np.random.Generator, width: int, height: int, persons: list[np.n
     return image
 
 
+def _split(out: Path, split: str, split_index: int, num_images: int, seed: int, model_file: Path) -> None:
+    """One split: figures sampled, posed by SMPL-X in one batch, then labelled and drawn."""
+    rng = np.random.default_rng([seed, 2017, split_index])
+    layout = []  # (image_id, width, height, persons)
+    for index in range(num_images):
+        width, height = _SIZES[index % len(_SIZES)]
+        persons = [] if index == 3 else [_draw_person(rng, width, height, cut=(k == 1 and index % 4 == 1))
+                                         for k in range(1 + index % 3)]
+        layout.append((1000 * (split_index + 1) + 7 * index + 1, width, height, persons))
+    pixels = iter(_posed([(p, _camera(w, h)) for _, w, h, persons in layout for p in persons], model_file))
+    draw = np.random.default_rng([seed, 2017, split_index, 1])
+    images, annotations, smplx = [], [], {}
+    folder = out / f"{split}2017"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, (image_id, width, height, persons) in enumerate(layout):
+        figures = []
+        for k, person in enumerate(persons):
+            keypoints = _keypoints(next(pixels), draw, width, height)
+            figures.append(keypoints)
+            ann = _annotation(image_id * 10 + k, image_id, keypoints, width, height)
+            annotations.append(ann)
+            smplx[str(ann["id"])] = {"smplx_param": {**person.params, "lhand_valid": True, "rhand_valid": True,
+                                                     "face_valid": bool(draw.random() < 0.8)},
+                                     "cam_param": _camera(width, height)}
+        if index == 5:  # a crowd region and a tiny person nobody labelled, as COCO has
+            for k, bbox in ((8, [10.0, 10.0, 60.0, 40.0]), (9, [width - 40.0, 20.0, 12.0, 30.0])):
+                annotations.append({
+                    "id": image_id * 10 + k, "image_id": image_id, "category_id": 1, "iscrowd": int(k == 8),
+                    "bbox": bbox, "area": bbox[2] * bbox[3], "segmentation": [[bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]]],
+                    "num_keypoints": 0, "keypoints": [0] * 51,
+                })
+        file_name = f"{image_id:012d}.jpg"
+        ok, jpeg = cv2.imencode(".jpg", _image(draw, width, height, figures), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        (folder / file_name).write_bytes(jpeg.tobytes())
+        images.append({"id": image_id, "file_name": file_name, "width": width, "height": height, "license": 1,
+                       "date_captured": "2013-11-14 11:18:45"})
+    data = {
+        "info": {"description": "PoseFoundry synthetic COCO person keypoints", "version": "1.0", "year": 2017},
+        "licenses": [{"id": 1, "name": "synthetic", "url": ""}],
+        "categories": [{"supercategory": "person", "id": 1, "name": "person", "keypoints": COCO_KEYPOINTS,
+                        "skeleton": [[a + 1, b + 1] for a, b in COCO_SKELETON]}],
+        "images": images, "annotations": annotations,
+    }
+    (out / "annotations" / f"person_keypoints_{split}2017.json").write_text(json.dumps(data))
+    (out / "annotations" / SMPLX_FILE.format(split=split)).write_text(json.dumps(smplx, sort_keys=True))
+
+
 def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
-    """Write the tree; returns the number of images."""
+    """Write the tree (persons posed by the SMPL-X model in `body_models['smplx']`); returns the number of images."""
     out = Path(out)
     (out / "annotations").mkdir(parents=True, exist_ok=True)
-    count = 0
     for split_index, (split, num_images) in enumerate(SPLITS.items()):
-        rng = np.random.default_rng([seed, 2017, split_index])
-        images, annotations, smplx = [], [], {}
-        folder = out / f"{split}2017"
-        folder.mkdir(parents=True, exist_ok=True)
-        for index in range(num_images):
-            image_id = 1000 * (split_index + 1) + 7 * index + 1
-            width, height = _SIZES[index % len(_SIZES)]
-            persons = [] if index == 3 else [_person(rng, width, height, cut=(k == 1 and index % 4 == 1)) for k in range(1 + index % 3)]
-            for k, keypoints in enumerate(persons):
-                ann = _annotation(image_id * 10 + k, image_id, keypoints, width, height)
-                annotations.append(ann)
-                if split == "train":
-                    smplx[str(ann["id"])] = _smplx_entry(rng, width, height)
-            if index == 5:  # a crowd region and a tiny person nobody labelled, as COCO has
-                for k, bbox in ((8, [10.0, 10.0, 60.0, 40.0]), (9, [width - 40.0, 20.0, 12.0, 30.0])):
-                    annotations.append({
-                        "id": image_id * 10 + k, "image_id": image_id, "category_id": 1, "iscrowd": int(k == 8),
-                        "bbox": bbox, "area": bbox[2] * bbox[3], "segmentation": [[bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]]],
-                        "num_keypoints": 0, "keypoints": [0] * 51,
-                    })
-            file_name = f"{image_id:012d}.jpg"
-            ok, jpeg = cv2.imencode(".jpg", _image(rng, width, height, persons), [cv2.IMWRITE_JPEG_QUALITY, 90])
-            (folder / file_name).write_bytes(jpeg.tobytes())
-            images.append({"id": image_id, "file_name": file_name, "width": width, "height": height, "license": 1,
-                           "date_captured": "2013-11-14 11:18:45"})
-            count += 1
-        data = {
-            "info": {"description": "PoseFoundry synthetic COCO person keypoints", "version": "1.0", "year": 2017},
-            "licenses": [{"id": 1, "name": "synthetic", "url": ""}],
-            "categories": [{"supercategory": "person", "id": 1, "name": "person", "keypoints": COCO_KEYPOINTS,
-                            "skeleton": [[a + 1, b + 1] for a, b in COCO_SKELETON]}],
-            "images": images, "annotations": annotations,
-        }
-        (out / "annotations" / f"person_keypoints_{split}2017.json").write_text(json.dumps(data))
-        if split == "train":
-            (out / "annotations" / SMPLX_FILE).write_text(json.dumps(smplx, sort_keys=True))
-    return count
-
+        _split(out, split, split_index, num_images, seed, Path(body_models["smplx"]))
+    return sum(SPLITS.values())

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-import torch
 
 import mmstack
 from training.mesh.procrustes import frame_errors

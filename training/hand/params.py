@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from training.mesh.augment import AugmentSettings
+from training.mesh.checks import vit_problems
 from training.params import CheckedParams, ParamsError
 
 
@@ -69,18 +70,8 @@ class HandParams(CheckedParams):
             problems.append(f"weights name {sorted(self.weights)}, but shards name {sorted(self.shards)}")
         if any(w < 0 for w in self.weights.values()) or not any(w > 0 for w in self.weights.values()):
             problems.append(f"weights are {self.weights}, expected >= 0 with one > 0")
-        for name in ("frames", "image_size", "patch_size", "width", "depth", "heads", "iters", "val_interval", "batch_size"):
-            if getattr(self, name) < 1:
-                problems.append(f"{name} is {getattr(self, name)}, expected >= 1")
-        if self.image_size % self.patch_size:
-            problems.append(f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size} "
-                            "(Dinov2 would silently crop the rest)")
-        if self.width % self.heads:
-            problems.append(f"width {self.width} is not a multiple of heads {self.heads}")
-        if not 0 <= self.warmup_iters < self.iters:
-            problems.append(f"warmup_iters is {self.warmup_iters}, expected 0 <= warmup_iters < iters ({self.iters})")
-        if self.lr <= 0:
-            problems.append(f"lr is {self.lr}, expected > 0")
+        problems += vit_problems(self, ("frames", "image_size", "patch_size", "width", "depth", "heads", "iters",
+                                        "val_interval", "batch_size"))
         if not 0 < self.pck_threshold <= self.auc_max:
             problems.append(f"pck_threshold {self.pck_threshold} and auc_max {self.auc_max}: expected 0 < pck_threshold <= auc_max")
         for side in ("right", "left"):

@@ -19,6 +19,9 @@ import torch
 from schemas.shards import HAND_JOINTS
 from training.hand.dataset import hand_collate
 from training.hand.draw import draw_joints, draw_mesh
+from training.mesh.boxes import parse_box
+
+__all__ = ["Crop", "HandPrediction", "draw_prediction", "parse_box", "predict_hand"]
 
 CROP_SCALE = 1.5  # as the shards' crops (datasets/*.yaml crop.scale)
 CROP_SIZE = 256
@@ -67,17 +70,6 @@ class HandPrediction:
                 "joints_2d": np.round(self.joints_2d, 2).tolist(), "joints_3d_mm": np.round(self.joints_3d, 2).tolist(),
                 "joints_3d_root_relative_mm": np.round(rel, 2).tolist(), "focal": self.focal,
                 "princpt": np.round(self.princpt, 2).tolist()}
-
-
-def parse_box(text: str) -> np.ndarray:
-    """'x1,y1,x2,y2' in pixels -> [4]; raises ValueError naming the problem."""
-    parts = [p for p in text.replace(" ", "").split(",") if p]
-    if len(parts) != 4:
-        raise ValueError(f"--box is {text!r}: expected four numbers x1,y1,x2,y2")
-    box = np.array([float(p) for p in parts])
-    if box[2] <= box[0] or box[3] <= box[1]:
-        raise ValueError(f"--box is {text!r}: expected x2 > x1 and y2 > y1")
-    return box
 
 
 def predict_hand(model: Any, image_bgr: np.ndarray, box: np.ndarray, left: bool = False,

@@ -93,3 +93,68 @@ def mano_files(model_dir: str | Path, files: dict[str, str]) -> dict[str, Path]:
     if missing:
         raise ValueError(f"mano_files names no file for {missing}; expected keys 'right' and 'left'")
     return {side: Path(model_dir) / files[side] for side in ("right", "left")}
+
+
+class Smplx(nn.Module):
+    """SMPL-X through smplx's SMPLXLayer (10 shape and 10 expression coefficients): rotation
+    matrices in, vertices [B, 10475, 3] and joints [B, 127, 3] (55 skeleton joints, smplx's vertex
+    joints, face landmarks) out, in metres, with `transl` added (NeuralAnnot's `trans`).
+
+    Hand poses follow NeuralAnnot (SMPLer-X's `flat_hand_mean=False`): axis-angle relative to the
+    model file's mean hand; `rotations` adds the mean back before the layer sees them."""
+
+    def __init__(self, model_file: str | Path) -> None:
+        super().__init__()
+        import smplx
+
+        path = Path(model_file)
+        if not path.is_file():
+            raise FileNotFoundError(f"SMPL-X model file {path} not found (params: smplx.model_dir / smplx.model_file)")
+        self.layer = smplx.SMPLXLayer(model_path=str(path), ext=path.suffix.lstrip("."), num_betas=10,
+                                      num_expression_coeffs=10, use_pca=False, flat_hand_mean=False,
+                                      use_face_contour=False)
+        self.faces = np.asarray(self.layer.faces, dtype=np.int64)
+
+    def rotations(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        """NeuralAnnot's axis-angle `root_pose`, `body_pose`, `lhand_pose`, `rhand_pose`, `jaw_pose` ([B, 3k])
+        as absolute rotation matrices [B, 53, 3, 3]: root, 21 body, 15 left hand, 15 right hand, jaw."""
+        left = params["lhand_pose"] + self.layer.left_hand_mean.to(params["lhand_pose"].dtype)
+        right = params["rhand_pose"] + self.layer.right_hand_mean.to(params["rhand_pose"].dtype)
+        pose = torch.cat([params["root_pose"], params["body_pose"], left, right, params["jaw_pose"]], dim=-1)
+        return axis_angle_to_matrix(pose.reshape(pose.shape[0], 53, 3))
+
+    def forward(self, rot: torch.Tensor, betas: torch.Tensor, expression: torch.Tensor,
+                transl: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """`rot` [B, 53, 3, 3] as `rotations` orders them; `betas`, `expression` [B, 10]; `transl` [B, 3]."""
+        batch = rot.shape[0]
+        eye = torch.eye(3, dtype=rot.dtype, device=rot.device).expand(batch, 1, 3, 3)
+        out = self.layer(global_orient=rot[:, :1], body_pose=rot[:, 1:22], left_hand_pose=rot[:, 22:37],
+                         right_hand_pose=rot[:, 37:52], jaw_pose=rot[:, 52:53], leye_pose=eye, reye_pose=eye,
+                         betas=betas, expression=expression,
+                         transl=torch.zeros(batch, 3, dtype=rot.dtype, device=rot.device) if transl is None else transl)
+        return out.vertices, out.joints
+
+    def joints(self, rot: torch.Tensor, betas: torch.Tensor, expression: torch.Tensor) -> torch.Tensor:
+        """The first 76 of `forward`'s joints (55 skeleton joints, smplx's 21 vertex joints; no
+        translation) without posing the other ~10,400 vertices: what a training step needs, at a
+        fraction of the cost. Same numbers as `forward` (smplx's lbs, restricted to those vertices)."""
+        from smplx.lbs import batch_rigid_transform, blend_shapes, vertices2joints
+
+        layer, batch = self.layer, rot.shape[0]
+        eye = torch.eye(3, dtype=rot.dtype, device=rot.device).expand(batch, 2, 3, 3)
+        full = torch.cat([rot[:, :22], rot[:, 52:53], eye, rot[:, 22:52]], dim=1)  # smplx's order: jaw, eyes, hands
+        shaped = layer.v_template + blend_shapes(torch.cat([betas, expression], -1),
+                                                 torch.cat([layer.shapedirs, layer.expr_dirs], -1))
+        posed_joints, transforms = batch_rigid_transform(full, vertices2joints(layer.J_regressor, shaped), layer.parents,
+                                                         dtype=rot.dtype)
+        picked = layer.vertex_joint_selector.extra_joints_idxs
+        pose_feature = (full[:, 1:] - torch.eye(3, dtype=rot.dtype, device=rot.device)).reshape(batch, -1)
+        posedirs = layer.posedirs.view(pose_feature.shape[1], -1, 3)[:, picked].reshape(pose_feature.shape[1], -1)
+        vertices = shaped[:, picked] + (pose_feature @ posedirs).view(batch, -1, 3)
+        skin = (layer.lbs_weights[picked] @ transforms.reshape(batch, -1, 16)).view(batch, -1, 4, 4)
+        moved = (skin[..., :3, :3] @ vertices[..., None])[..., 0] + skin[..., :3, 3]
+        return torch.cat([posed_joints, moved], dim=1)
+
+    def from_params(self, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Vertices and joints for NeuralAnnot's `smplx_param` fields as tensors [B, ...]."""
+        return self(self.rotations(params), params["shape"], params["expr"], params["trans"])

@@ -39,3 +39,18 @@ def grid(tiles: list[np.ndarray], columns: int = 4) -> np.ndarray:
         r, c = divmod(i, columns)
         sheet[r * height:(r + 1) * height, c * width:(c + 1) * width] = tile
     return sheet
+
+
+def draw_skeleton(image: np.ndarray, uv: np.ndarray, bones: list[tuple[int, int]] | tuple[tuple[int, int], ...],
+                  valid: np.ndarray | None = None, color: tuple[int, int, int] = (40, 220, 40)) -> np.ndarray:
+    """Joints [J, 2] and the `bones` between them, where `valid`."""
+    out = image.copy()
+    valid = np.ones(len(uv), bool) if valid is None else np.asarray(valid, bool)
+    points = np.round(uv).astype(np.int32)
+    for a, b in bones:
+        if valid[a] and valid[b]:
+            cv2.line(out, tuple(points[a]), tuple(points[b]), color, 1, cv2.LINE_AA)
+    for point, ok in zip(points, valid):
+        if ok:
+            cv2.circle(out, tuple(point), 2, color, -1, cv2.LINE_AA)
+    return out

@@ -52,3 +52,20 @@ class VitEncoder(nn.Module):
         if images.shape[-1] % self.patch_size or images.shape[-2] % self.patch_size:
             raise ValueError(f"images of {list(images.shape[-2:])} px are not a multiple of the patch size {self.patch_size}")
         return self.model(pixel_values=images).last_hidden_state
+
+
+def sincos_positions(encoder: VitEncoder) -> None:
+    """Starts an encoder built from scratch with fixed-frequency 2D sine-cosine position embeddings
+    (MAE's), still trainable: with few images a from-scratch ViT otherwise spends its steps learning
+    where each patch is, and a mesh model must localise joints."""
+    table = encoder.model.embeddings.position_embeddings
+    side = int(round((table.shape[1] - 1) ** 0.5))
+    quarter = table.shape[2] // 4
+    frequencies = 1.0 / (10000 ** (torch.arange(quarter, dtype=torch.float64) / quarter))
+    ys, xs = torch.meshgrid(torch.arange(side, dtype=torch.float64), torch.arange(side, dtype=torch.float64), indexing="ij")
+    angles = [axis.reshape(-1, 1) * frequencies for axis in (xs, ys)]
+    grid = torch.cat([f(a) for a in angles for f in (torch.sin, torch.cos)], dim=1)
+    values = torch.zeros(table.shape[1:], dtype=torch.float64)
+    values[1:, :grid.shape[1]] = grid
+    with torch.no_grad():
+        table.copy_(values[None].to(table.dtype))

@@ -1,0 +1,1 @@
+"""The SMPL-X stage: a ViT encoder with SMPL-X heads trained on COCO person crops."""
