@@ -135,7 +135,9 @@ def test_failures_are_quarantined_and_set_the_exit_code(prefect_harness, coco_ra
     path.write_text(json.dumps(data))
     args = ["build", "coco", "--root", str(raw), "--out", str(tmp_path / "out"), "--datasets-dir", str(DATASETS)]
 
-    result = CliRunner().invoke(app, args)  # 2 of ~30 items: above the spec's 5 %
+    items = sum(len(json.loads((raw / f"annotations/person_keypoints_{s}2017.json").read_text())["images"])
+                for s in ("train", "val"))
+    result = CliRunner().invoke(app, [*args, "--set", f"failure_threshold={1.5 / items}"])  # 2 failed: above it
     assert result.exit_code == 1, result.output
     assert "above the spec's failure_threshold" in result.output
     quarantined = {q.item: q for split in ("train", "val") for q in Manifest.read(tmp_path / "out" / split / MANIFEST_NAME).quarantined}

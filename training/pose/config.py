@@ -104,5 +104,7 @@ def build_config(params: PoseParams, work_dir: Path, ground_truth: Path) -> dict
             paramwise_cfg=dict(norm_decay_mult=0, bias_decay_mult=0, bypass_duplicate=True),
         ),
         param_scheduler=schedule(params),
+        custom_hooks=[dict(type="EMAHook", ema_type="ExponentialMovingAverage", momentum=params.ema_momentum,
+                           update_buffers=True, priority=49)] if params.ema_momentum else [],
         **runner_defaults(params.seed),
     )

@@ -34,6 +34,7 @@ class PoseParams(CheckedParams):
     weight_decay: float
     warmup_iters: int
     val_interval: int
+    ema_momentum: float  # weight of each step in an EMA of the weights (validated and exported); 0: off
     # augmentation (MMPose's transforms): horizontal flip, half body, box scale/rotate/shift, HSV
     flip: bool
     half_body: bool
@@ -56,6 +57,8 @@ class PoseParams(CheckedParams):
         for name in ("epochs", "batch_size", "val_batch_size", "val_interval"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} is {getattr(self, name)}, expected >= 1")
+        if not 0 <= self.ema_momentum < 1:
+            problems.append(f"ema_momentum is {self.ema_momentum}, expected 0 <= ema_momentum < 1")
         if self.lr <= 0:
             problems.append(f"lr is {self.lr}, expected > 0")
         if self.warmup_iters < 0 or self.num_workers < 0 or self.preview_images < 0:

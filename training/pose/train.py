@@ -55,6 +55,14 @@ def preview(model: Any, dataset: Any, count: int) -> np.ndarray | None:
     return tile(pictures) if pictures else None
 
 
+def use_ema_weights(runner: Any, model: Any) -> None:
+    """The averaged weights, which every validation scored, are the ones exported."""
+    EMAHook = mmstack.import_module("mmengine.hooks").EMAHook
+    for hook in runner.hooks:
+        if isinstance(hook, EMAHook):
+            model.load_state_dict(hook.ema_model.module.state_dict())
+
+
 def skipped(datasets: dict[str, Any]) -> dict[str, int]:
     return {f"skipped/{split}/{kind}": n for split, d in datasets.items() for kind, n in sorted(d.skipped.items())}
 
@@ -87,6 +95,7 @@ def train(params: PoseParams, out: Path, metrics_dir: Path, source: str = "param
     model = unwrap(runner.train())
     if not mmstack.import_module("mmengine.dist").is_main_process():
         return None
+    use_ema_weights(runner, model)
     model.eval()
     model.cfg = cfg
     meta = {"config": CONFIG_NAME, "epochs": params.epochs, "seed": params.seed, "arch": params.arch,

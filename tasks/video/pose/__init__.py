@@ -146,7 +146,7 @@ def require_file(options: dict[str, Any], key: str, backend: str) -> Path:
 
 
 _cache: dict[str, PoseBackend] = {}
-_cache_lock = threading.Lock()
+_cache_lock = threading.RLock()  # a backend may build another (rtmpose builds its box source)
 
 
 def make_backend(options: dict[str, Any]) -> PoseBackend:
