@@ -70,3 +70,14 @@ def test_ground_truth_file_holds_every_annotation_and_the_baseline_scores_on_it(
     sigmas = mmstack.pose_metainfo()["sigmas"]
     figures = keypoint_ap(gt_path, baseline_predictions(val_shards, gt_path), sigmas)
     assert 0 < figures["coco/AP"] < 1 and set(figures) >= {"coco/AP", "coco/AP .5", "coco/AR"}
+
+
+def test_a_bad_image_drawn_every_epoch_is_counted_once(tmp_path):
+    folder = tmp_path / "train"
+    good = person_sample("coco-train-1", 1, [person(10, body(50.0))])
+    bad = {**person_sample("coco-train-2", 2, [person(20, body(60.0))]), "jpg": b"not a jpeg"}
+    write_split(folder, "coco", "train", PERSON_IMAGE, [good, bad])
+    dataset = ShardCocoDataset(shards=str(folder), pipeline=[])
+    index = next(i for i in range(len(dataset)) if dataset.get_data_info(i)["id"] == 20)
+    assert [dataset.prepare_data(index) for _ in range(3)] == [None, None, None]  # training draws another
+    assert dict(dataset.skipped) == {"jpg": 1}

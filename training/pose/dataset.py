@@ -95,8 +95,10 @@ class ShardCocoDataset(CocoDataset):
         super().__init__(ann_file="", data_prefix=dict(img=""), **kwargs)
 
     def _skip(self, key: str, reason: str) -> None:
-        kind = reason.split(":", 1)[0]
-        self.skipped[kind] += 1
+        """Count a bad sample once, however many epochs draw it."""
+        if (key, reason) in self.skip_log:
+            return
+        self.skipped[reason.split(":", 1)[0]] += 1
         self.skip_log.append((key, reason))
         log.warning("%s: skipping sample %s: %s", self.shards, key, reason)
 
