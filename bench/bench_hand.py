@@ -14,7 +14,6 @@ Run from the project root after `dvc repro shards@interhand26m shards@dexycb`:
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tarfile
 import time
@@ -23,12 +22,12 @@ from pathlib import Path
 import torch
 import yaml
 
-import mmstack
+import training.hand.model  # noqa: F401  (registers the model)
 from training.hand.config import load_size, model as model_config
 from training.hand.dataset import HandClipDataset, SourceWeightedSampler, hand_collate
 from training.hand.params import HandParams
 
-from compare import step_rate
+from compare import alternate, mesh_model_and_optimiser, step_bench_args, step_rate
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 3.0
@@ -72,38 +71,18 @@ def report(name: str, ratios: list[float], target: float | None = None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--params", type=Path, default=ROOT / "params.yaml")
-    parser.add_argument("--split", default="train")
-    parser.add_argument("--batches", type=int, default=6, help="batches per data-path measurement")
-    parser.add_argument("--iters", type=int, default=4, help="timed training steps per measurement")
-    parser.add_argument("--repeats", type=int, default=3, help="alternating measurements of each side")
-    args = parser.parse_args()
-
+    args = step_bench_args(__doc__, ROOT / "params.yaml")
     params = HandParams.from_dict(yaml.safe_load(args.params.read_text())["hand"], f"{args.params} hand")
-    MODELS = mmstack.import_module("mmengine.registry").MODELS
-    OptimWrapper = mmstack.import_module("mmengine.optim").OptimWrapper
-    import training.hand.model  # noqa: F401  (registers the model)
-
-    torch.manual_seed(params.seed)
-    model = MODELS.build(model_config(params))
-    wrapper = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay),
-                           clip_grad=dict(max_norm=params.grad_clip, norm_type=2))
+    model, wrapper = mesh_model_and_optimiser(params, model_config(params))
     dataset = HandClipDataset(dict(params.shards), args.split, params.frames, load_size(params))
     prepared = [model.data_preprocessor(batch, True) for batch in loader(dataset, params, 2, seed=99)]
     step_rate(model, wrapper, prepared, 1)  # warm-up, not timed
     data_rate(model, dataset, params, 1, seed=98)
     print(f"{len(dataset)} clips of {', '.join(dataset.sources)} ({args.split}), batch {params.batch_size}, T={params.frames}, "
           f"{params.image_size} px, {params.num_workers} loader worker(s), {torch.get_num_threads()} torch thread(s)")
-    pairs = []
-    for r in range(args.repeats):
-        if r % 2:  # swap the order every repeat so drifts in load cancel
-            s = step_rate(model, wrapper, prepared, args.iters)
-            d = data_rate(model, dataset, params, args.batches, seed=r)
-        else:
-            d = data_rate(model, dataset, params, args.batches, seed=r)
-            s = step_rate(model, wrapper, prepared, args.iters)
-        pairs.append((d, s))
+    seeds = iter(range(args.repeats))  # a fresh draw of clips for each data-path measurement
+    pairs = alternate(args.repeats, lambda: data_rate(model, dataset, params, args.batches, seed=next(seeds)),
+                      lambda: step_rate(model, wrapper, prepared, args.iters))
     io = [tar_rate(dataset) for _ in range(args.repeats)]
     print("ratios (samples/s over samples/s), median of alternating repeats:")
     report(f"data path / training step, target >= {TARGET:g}", [d / s for d, s in pairs], TARGET)

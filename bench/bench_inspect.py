@@ -15,9 +15,7 @@ import argparse
 import json
 import tarfile
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -31,6 +29,8 @@ from tasks.inspect.validate import validate_group
 from tasks.inspect.verify import verify_group
 from tasks.shards.writer import ShardWriter
 from tasks.synthetic.figures import background, standing_pose
+
+from compare import best_of
 
 
 def write_shards(folder: Path, count: int, per_shard: int) -> None:
@@ -58,15 +58,6 @@ def read_all_bytes(folder: Path) -> int:
             for member in tar:
                 total += len(tar.extractfile(member).read())
     return total
-
-
-def best_of(repeats: int, work: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable
 
 import decord
 import numpy as np
@@ -28,23 +26,18 @@ import pyarrow.parquet as pq
 
 from schemas.arrays import sample_arrays
 from schemas.tables import FRAMES, SAMPLES
-from tasks.readers.options import VIDEO
+
 from tasks.video.decode import VideoDecoder, target_size
-from tasks.video.items import SampleSpan, VideoItem
+from tasks.items import Item
+from tasks.rawfiles import FileDigests
+from tasks.readers import rwf2000
 from tasks.video.pipeline import build_part
 from tasks.video.pose import make_backend
 
+from compare import timed
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VIDEO = ROOT.parent / "shared" / "samples" / "videos" / "ntu_sample.avi"
-
-
-def best(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bench_decode(video: Path, max_side: int, batch: int, repeats: int) -> float:
@@ -61,17 +54,17 @@ def bench_decode(video: Path, max_side: int, batch: int, repeats: int) -> float:
 
     ours_t, floor_t = [], []
     for _ in range(repeats):  # interleaved, so both see the same machine load
-        floor_t.append(best(floor, 1))
-        ours_t.append(best(ours, 1))
+        floor_t.append(timed(floor)[0])
+        ours_t.append(timed(ours)[0])
     return min(floor_t) / min(ours_t)
 
 
 def bench_pipeline(video: Path, repeats: int) -> float:
-    options = {**VIDEO, "pose": {**VIDEO["pose"], "backend": "mediapipe"}}
+    options = {**rwf2000.OPTIONS, "pose": {**rwf2000.OPTIONS["pose"], "backend": "mediapipe"}}
     backend = make_backend(options["pose"])
     batches = list(VideoDecoder(video, max_side=options["decode"]["max_side"], batch=options["decode"]["batch"]))
     info = VideoDecoder(video, max_side=None).info
-    item = VideoItem("bench/video", video.name, "train", 0, "bench")
+    item = Item("bench/video", (video.name,), {"split": "train", "label": 0, "label_name": "bench"})
 
     def alone() -> None:
         for b in batches:
@@ -79,15 +72,14 @@ def bench_pipeline(video: Path, repeats: int) -> float:
 
     def whole() -> None:
         with tempfile.TemporaryDirectory() as parts:
-            result = build_part(item, video.parent, options, "bench", Path(parts),
-                                lambda it, n: [SampleSpan(it.clip_id, 0, n, 0, "bench")])
-            assert result.status == "written", result.error
+            result = build_part(item, rwf2000, FileDigests(video.parent), options, "bench", Path(parts))
+            assert result.status == "written", result.reason
 
     alone()  # build the graphs before timing
     alone_t, whole_t = [], []
     for _ in range(repeats):
-        alone_t.append(best(alone, 1))
-        whole_t.append(best(whole, 1))
+        alone_t.append(timed(alone)[0])
+        whole_t.append(timed(whole)[0])
     return min(whole_t) / min(alone_t) - 1
 
 
@@ -129,8 +121,8 @@ def bench_arrays(clips: int, repeats: int) -> tuple[float, float, int, int]:
 
         read_t, arrays_t = [], []
         for _ in range(repeats):
-            read_t.append(best(read, 1))
-            arrays_t.append(best(arrays, 1))
+            read_t.append(timed(read)[0])
+            arrays_t.append(timed(arrays)[0])
         rows = pq.ParquetFile(frames_path).metadata.num_rows
     return count / min(arrays_t), min(arrays_t) / min(read_t), count, rows
 

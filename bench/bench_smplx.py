@@ -13,7 +13,6 @@ Run from the project root after `dvc repro shards@coco`:
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from pathlib import Path
@@ -21,12 +20,12 @@ from pathlib import Path
 import torch
 import yaml
 
-import mmstack
+import training.smplx.model  # noqa: F401  (registers the model)
 from training.smplx.config import load_size, model as model_config
 from training.smplx.dataset import SmplxPersonDataset, smplx_collate
 from training.smplx.params import SmplxParams
 
-from compare import alternate, report, step_rate
+from compare import alternate, mesh_model_and_optimiser, report, step_bench_args, step_rate
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 3.0
@@ -51,23 +50,9 @@ def data_rate(model, dataset: SmplxPersonDataset, params: SmplxParams, batches: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--params", type=Path, default=ROOT / "params.yaml")
-    parser.add_argument("--split", default="train")
-    parser.add_argument("--batches", type=int, default=6, help="batches per data-path measurement")
-    parser.add_argument("--iters", type=int, default=4, help="timed training steps per measurement")
-    parser.add_argument("--repeats", type=int, default=3, help="alternating measurements of each side")
-    args = parser.parse_args()
-
+    args = step_bench_args(__doc__, ROOT / "params.yaml")
     params = SmplxParams.from_dict(yaml.safe_load(args.params.read_text())["smplx"], f"{args.params} smplx")
-    MODELS = mmstack.import_module("mmengine.registry").MODELS
-    OptimWrapper = mmstack.import_module("mmengine.optim").OptimWrapper
-    import training.smplx.model  # noqa: F401  (registers the model)
-
-    torch.manual_seed(params.seed)
-    model = MODELS.build(model_config(params))
-    wrapper = OptimWrapper(torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay),
-                           clip_grad=dict(max_norm=params.grad_clip, norm_type=2))
+    model, wrapper = mesh_model_and_optimiser(params, model_config(params))
     dataset = SmplxPersonDataset(params.shards, args.split, load_size(params), params.crop_scale, params.min_keypoints)
     prepared = [model.data_preprocessor(batch, True) for _, batch in zip(range(2), loader(dataset, params, 99))]
     step_rate(model, wrapper, prepared, 1)  # warm-up, not timed

@@ -11,12 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from hand_factory import build_hand_shards
+from mesh_factory import tiny_stage_params, trained_fixture
 from shard_factory import member_offsets, replace_member
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("mpjpe", "pa_mpjpe", "mpvpe", "pa_mpvpe", "pck", "auc")
 pytestmark = pytest.mark.slow
 
@@ -39,23 +38,12 @@ def sample(tmp_path_factory) -> Path:
 def tiny_params(sample: Path, **changes):
     from training.hand.params import HandParams
 
-    block = yaml.safe_load((ROOT / "params.yaml").read_text())["hand"]
-    block.update(
-        shards={"interhand26m": str(sample / "shards" / "interhand26m"), "dexycb": str(sample / "shards" / "dexycb")},
-        mano_dir=str(sample / "raw" / "body_models"), image_size=56, width=32, depth=1, heads=2, iters=6,
-        val_interval=3, warmup_iters=1, batch_size=8, vis_samples=2)
-    block.update(changes)
-    return HandParams.from_dict(block, "test")
+    shards = {name: str(sample / "shards" / name) for name in ("interhand26m", "dexycb")}
+    return tiny_stage_params(HandParams, "hand", {"shards": shards, "mano_dir": str(sample / "raw" / "body_models")},
+                             changes)
 
 
-@pytest.fixture(scope="module")
-def trained(sample, tmp_path_factory):
-    from training.hand.train import train
-
-    out = tmp_path_factory.mktemp("model")
-    params = tiny_params(sample)
-    result = train(params, out / "model", out / "metrics")
-    return params, result, out
+trained = trained_fixture("hand", tiny_params)
 
 
 def test_metrics_json_has_the_figures_per_source_and_the_baseline(trained):

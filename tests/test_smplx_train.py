@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from schemas.shards import PERSON_IMAGE
+from mesh_factory import tiny_stage_params, trained_fixture
 from shard_factory import write_split
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,20 +57,11 @@ def sample(tmp_path_factory) -> Path:
 def tiny_params(sample: Path, **changes):
     from training.smplx.params import SmplxParams
 
-    block = yaml.safe_load((ROOT / "params.yaml").read_text())["smplx"]
-    block.update(shards=str(sample / "shards" / "coco"), model_dir=str(sample / "raw" / "body_models"), image_size=56,
-                 width=32, depth=1, heads=2, iters=6, val_interval=3, warmup_iters=1, batch_size=8, vis_samples=2)
-    block.update(changes)
-    return SmplxParams.from_dict(block, "test")
+    data = {"shards": str(sample / "shards" / "coco"), "model_dir": str(sample / "raw" / "body_models")}
+    return tiny_stage_params(SmplxParams, "smplx", data, changes)
 
 
-@pytest.fixture(scope="module")
-def trained(sample, tmp_path_factory):
-    from training.smplx.train import train
-
-    out = tmp_path_factory.mktemp("model")
-    params = tiny_params(sample)
-    return params, train(params, out / "model", out / "metrics"), out
+trained = trained_fixture("smplx", tiny_params)
 
 
 def test_metrics_json_has_the_figures_and_the_baseline(trained):

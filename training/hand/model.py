@@ -18,7 +18,7 @@ from torch import nn
 
 import mmstack
 import training.hand.preprocess  # noqa: F401  (registers HandDataPreprocessor)
-from training.mesh.bodymodels import Mano
+from training.mesh.bodymodels import Mano, OutsideTree
 from training.mesh.camera import camera_points, camera_target, masked_mean
 from training.mesh.encoder import VitEncoder
 from training.mesh.rotations import axis_angle_to_matrix, matrix_to_rot6d, rot6d_to_matrix
@@ -39,7 +39,7 @@ class HandMeshModel(BaseModel):
         self.image_size = int(encoder["image_size"])
         self.frames = int(frames)
         self.loss_weights = dict(loss_weights)
-        self._mano = [Mano(mano_file, "right")]
+        self._mano = OutsideTree(Mano(mano_file, "right"))
         self.query = nn.Parameter(torch.randn(1, 1, width) * 0.02)
         layer = nn.TransformerDecoderLayer(width, heads, 2 * width, dropout=0.0, batch_first=True, norm_first=True)
         self.decoder = nn.TransformerDecoder(layer, max(1, decoder_layers))
@@ -61,12 +61,7 @@ class HandMeshModel(BaseModel):
 
     @property
     def mano(self) -> Mano:
-        return self._mano[0]
-
-    def _mano_on(self, device: torch.device) -> Mano:
-        if self.mano.layer.shapedirs.device != device:
-            self._mano[0] = self.mano.to(device)
-        return self.mano
+        return self._mano.model
 
     def regress(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         """Images [B, T, 3, S, S] -> per frame (B*T rows): rotations [N, 16, 3, 3], betas, cam, and
@@ -79,7 +74,7 @@ class HandMeshModel(BaseModel):
         state = self.norm(state)
         rot = rot6d_to_matrix(self.head_pose(state).view(-1, 16, 6))
         betas = self.head_shape(state)
-        vertices, joints = self._mano_on(images.device)(rot[:, 0], rot[:, 1:], betas)
+        vertices, joints = self._mano.on(images.device)(rot[:, 0], rot[:, 1:], betas)
         root = joints[:, :1]
         return {"rot": rot, "betas": betas, "cam": self.head_cam(state),
                 "joints": (joints - root) * 1000.0, "vertices": (vertices - root) * 1000.0}
@@ -91,7 +86,7 @@ class HandMeshModel(BaseModel):
         valid = valid & valid[:, :1]  # root-relative needs the root
         has_mano = samples["has_mano"].flatten(0, 1) > 0
         pose, betas = samples["mano_pose"].flatten(0, 1), samples["mano_shape"].flatten(0, 1)
-        mano = self._mano_on(pose.device)
+        mano = self._mano.on(pose.device)
         global_rot, hand_rot = mano.rotations(pose)
         with torch.no_grad():
             vertices, joints = mano(global_rot, hand_rot, betas)

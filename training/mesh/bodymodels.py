@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 import torch
@@ -25,6 +26,7 @@ _MANO_NAMES = ["wrist"] + [f"{f}{i}" for f in ("index", "middle", "pinky", "ring
     f"{f}4" for f in ("thumb", "index", "middle", "ring", "pinky")]
 MANO_TO_COMMON = [_MANO_NAMES.index(name) for name in HAND_JOINTS]
 FIXED_MARK = "left_shapedirs_fixed"
+M = TypeVar("M", bound=nn.Module)
 
 
 def _file_data(path: Path) -> dict:
@@ -158,3 +160,17 @@ class Smplx(nn.Module):
     def from_params(self, params: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Vertices and joints for NeuralAnnot's `smplx_param` fields as tensors [B, ...]."""
         return self(self.rotations(params), params["shape"], params["expr"], params["trans"])
+
+
+class OutsideTree(Generic[M]):
+    """A body model a network uses but does not own: kept outside the network's module tree, its
+    licensed arrays never enter a checkpoint, so it follows the network's device when used, not on `.to()`."""
+
+    def __init__(self, model: M) -> None:
+        self.model = model
+
+    def on(self, device: torch.device) -> M:
+        """The body model on `device`, moved there on first use."""
+        if self.model.layer.shapedirs.device != device:
+            self.model = self.model.to(device)
+        return self.model

@@ -10,18 +10,19 @@ from typing import Any
 import torch
 
 import mmstack
+from training.engine import CHECKPOINT_NAME, CONFIG_NAME
 
 
-def load_mesh_model(folder: Path, config_name: str, checkpoint_name: str, overrides: dict[str, Any],
-                    device: str = "cpu") -> Any:
-    """The model of `folder`, in eval mode; `overrides` replace keys of the config's `model` (e.g. a
-    body-model file that lives elsewhere on this machine)."""
+def load_mesh_model(folder: Path, body_files: dict[str, str | Path | None], device: str = "cpu") -> Any:
+    """The model of `folder` (config.py + model.pth), in eval mode; `body_files` given replace the
+    config's (model keys to files: the body model may live elsewhere on this machine)."""
     Config = mmstack.import_module("mmengine.config").Config
     MODELS = mmstack.import_module("mmengine.registry").MODELS
-    cfg = Config.fromfile(str(folder / config_name))
-    for key, value in overrides.items():
-        cfg.model[key] = value
-    state = torch.load(folder / checkpoint_name, map_location="cpu")
+    cfg = Config.fromfile(str(folder / CONFIG_NAME))
+    for key, path in body_files.items():
+        if path:
+            cfg.model[key] = str(path)
+    state = torch.load(folder / CHECKPOINT_NAME, map_location="cpu")
     cfg.model.encoder.pretrained = None
     cfg.model.encoder.config = state["meta"]["encoder_config"]
     model = MODELS.build(cfg.model)

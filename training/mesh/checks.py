@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from training.mesh.params import MeshParams
 
 
-def vit_problems(params: Any, sizes: tuple[str, ...]) -> list[str]:
+def vit_problems(params: MeshParams, sizes: tuple[str, ...]) -> list[str]:
     """What is wrong with the encoder, schedule and learning-rate keys; `sizes` must each be >= 1."""
     problems = [f"{name} is {getattr(params, name)}, expected >= 1" for name in sizes if getattr(params, name) < 1]
     if params.patch_size >= 1 and params.image_size % params.patch_size:

@@ -28,6 +28,19 @@ def draw_mesh(image: np.ndarray, vertices_cam: np.ndarray, faces: np.ndarray, fo
     return cv2.addWeighted(layer, alpha, out, 1 - alpha, 0)
 
 
+ZOOM = 2  # val crops are drawn at twice the network's size, so a mesh's outline can be judged
+
+
+def zoom(image: np.ndarray) -> np.ndarray:
+    """`image` ZOOM times larger, nearest-neighbour, to draw on."""
+    return np.ascontiguousarray(np.repeat(np.repeat(image, ZOOM, 0), ZOOM, 1))
+
+
+def zoom_points(points: np.ndarray) -> np.ndarray:
+    """Pixel coordinates (or a principal point) in `zoom`'s image: pixel centres stay centres."""
+    return points * ZOOM + (ZOOM - 1) / 2
+
+
 def grid(tiles: list[np.ndarray], columns: int = 4) -> np.ndarray:
     """Tiles of one size side by side, row by row."""
     if not tiles:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -36,19 +36,31 @@ def nest(flat: dict[str, float]) -> dict[str, Any]:
     return out
 
 
+def predict_batch(model: Any, batch: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The network's view of a val batch and the model's per-item answers on it, in eval mode: what
+    a stage's picture draws."""
+    model.eval()
+    with torch.no_grad():
+        data = model.data_preprocessor(batch, False)
+        return data, model(**data, mode="predict")
+
+
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
 class MeshLiveHook(Hook):
     """Writes `metrics.json` and `plots/` under `folder`; dvc.yaml declares them. A stage names its
-    `figures` and `item` (what a skipped sample is) and draws its `picture`."""
+    `figures` (logged at each validation), its `item` (what a skipped sample is) and draws its
+    `picture(model, val batch, count)` of predicted meshes on val crops (RGB)."""
 
     priority = "LOW"
-    figures: tuple[str, ...] = ()
-    item = "sample"
 
-    def __init__(self, folder: str | Path, baseline: dict[str, float], index_skips: Counter, vis_samples: int) -> None:
+    def __init__(self, folder: str | Path, baseline: dict[str, float], index_skips: Counter, vis_samples: int,
+                 figures: tuple[str, ...], item: str, picture: Callable[[Any, Any, int], np.ndarray]) -> None:
+        self.figures = figures
+        self.item = item
+        self.picture = picture
         self.folder = Path(folder)
         self.baseline = dict(baseline)
         self.skipped: Counter[str] = Counter(index_skips)
@@ -98,7 +110,3 @@ class MeshLiveHook(Hook):
             batch = next(iter(runner.val_dataloader))
             self.live.log_image(PICTURE, self.picture(model, batch, self.vis_samples))
         self.live.end()
-
-    def picture(self, model: Any, batch: Any, count: int) -> np.ndarray:
-        """Predicted meshes on the first `count` crops of a val batch (RGB)."""
-        raise NotImplementedError

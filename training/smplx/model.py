@@ -20,7 +20,7 @@ from torch import nn
 import mmstack
 import training.smplx.preprocess  # noqa: F401  (registers SmplxDataPreprocessor)
 from schemas.shards import COCO_FROM_SMPLX, SMPLX_PARAMS
-from training.mesh.bodymodels import Smplx
+from training.mesh.bodymodels import OutsideTree, Smplx
 from training.mesh.camera import camera_points, camera_target, masked_mean
 from training.mesh.encoder import VitEncoder, sincos_positions
 from training.mesh.rotations import matrix_to_rot6d, rot6d_to_matrix
@@ -55,7 +55,7 @@ class SmplxModel(BaseModel):
         width, heads = self.encoder.width, int(encoder["heads"])
         self.image_size = int(encoder["image_size"])
         self.loss_weights = dict(loss_weights)
-        self._smplx = [Smplx(model_file)]
+        self._smplx = OutsideTree(Smplx(model_file))
         self.queries = nn.Parameter(torch.randn(1, 4, width) * 0.02)  # body, left hand, right hand, face
         block = nn.TransformerDecoderLayer(width, heads, 2 * width, dropout=0.0, batch_first=True, norm_first=True)
         self.decoder = nn.TransformerDecoder(block, max(1, decoder_layers))
@@ -72,12 +72,7 @@ class SmplxModel(BaseModel):
 
     @property
     def smplx(self) -> Smplx:
-        return self._smplx[0]
-
-    def _smplx_on(self, device: torch.device) -> Smplx:
-        if self.smplx.layer.shapedirs.device != device:
-            self._smplx[0] = self.smplx.to(device)
-        return self.smplx
+        return self._smplx.model
 
     def start_from(self, mean: MeanBody) -> None:
         """Heads that answer `mean` whatever the image (small weights, the mean as bias)."""
@@ -101,13 +96,13 @@ class SmplxModel(BaseModel):
         rot = rot6d_to_matrix(rot6d)
         betas, expression = self.heads["shape"](body), self.heads["expr"](face)
         out = {"rot": rot, "betas": betas, "expr": expression, "cam": self.heads["cam"](body)}
-        return {**out, **body_points(self._smplx_on(images.device), rot, betas, expression, mesh)}
+        return {**out, **body_points(self._smplx.on(images.device), rot, betas, expression, mesh)}
 
     def ground_truth(self, samples: dict[str, Any], mesh: bool = True) -> dict[str, torch.Tensor]:
         """NeuralAnnot's body as the (augmented) crop sees it: rotations, pelvis-relative joints and
         vertices (mm), and the camera that puts its pelvis where it is. Rows without it are zeros."""
         params = {name: samples[name] for name in SMPLX_PARAMS}
-        smplx = self._smplx_on(samples["turn"].device)
+        smplx = self._smplx.on(samples["turn"].device)
         rot = smplx.rotations(params)
         rot = torch.cat([(samples["turn"] @ rot[:, 0])[:, None], rot[:, 1:]], dim=1)
         with torch.no_grad():
