@@ -20,15 +20,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from schemas.manifest import MANIFEST_NAME, Manifest
+from inspection.listing import list_group
+from inspection.shardstats import group_stats
+from inspection.sources import resolve
+from inspection.validate import validate_group
+from inspection.verify import verify_group
+from schemas.manifest import MANIFEST_NAME, Manifest, ShardEntry
 from schemas.shards import PERSON_IMAGE
-from tasks.inspect.listing import list_group
-from tasks.inspect.shardstats import group_stats
-from tasks.inspect.sources import resolve
-from tasks.inspect.validate import validate_group
-from tasks.inspect.verify import verify_group
-from tasks.shards.writer import ShardWriter
-from tasks.synthetic.figures import background, standing_pose
+from synthetic.figures import background, standing_pose
+from tasks.atomic import write_text
+from tasks.shards.layout import cut, shard_name
+from tasks.shards.tarball import encode_sample, write_shard
 
 from compare import best_of
 
@@ -37,18 +39,22 @@ def write_shards(folder: Path, count: int, per_shard: int) -> None:
     rng = np.random.default_rng(0)
     jpegs = [cv2.imencode(".jpg", background(480, 640, rng) + rng.integers(0, 30, (480, 640, 3), dtype=np.uint8),
                           [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes() for _ in range(8)]
-    with ShardWriter(folder, "bench", "train", max_samples=per_shard) as writer:
-        for i in range(count):
-            persons = []
-            for p in range(1 + i % 3):
-                kpts = np.zeros((17, 3))
-                kpts[:, :2] = standing_pose(100 + 200 * p, 400, 300)
-                kpts[:, 2] = 2
-                persons.append({"id": i * 10 + p, "bbox": [50.0 + 200 * p, 90.0, 110.0, 320.0], "area": 30000.0,
-                                "iscrowd": 0, "keypoints": np.round(kpts, 2).tolist()})
-            meta = {"image_id": i, "file_name": f"{i:012d}.jpg", "width": 640, "height": 480, "persons": persons}
-            writer.write({"__key__": f"bench-train-{i}", "jpg": jpegs[i % len(jpegs)], "json": json.dumps(meta).encode()})
-    Manifest("bench", "train", PERSON_IMAGE, "0" * 64, "0" * 16, writer.shards).write(folder / MANIFEST_NAME)
+    records = []
+    for i in range(count):
+        persons = []
+        for p in range(1 + i % 3):
+            kpts = np.zeros((17, 3))
+            kpts[:, :2] = standing_pose(100 + 200 * p, 400, 300)
+            kpts[:, 2] = 2
+            persons.append({"id": i * 10 + p, "bbox": [50.0 + 200 * p, 90.0, 110.0, 320.0], "area": 30000.0,
+                            "iscrowd": 0, "keypoints": np.round(kpts, 2).tolist()})
+        meta = {"image_id": i, "file_name": f"{i:012d}.jpg", "width": 640, "height": 480, "persons": persons}
+        records.append(encode_sample({"__key__": f"bench-train-{i}", "jpg": jpegs[i % len(jpegs)], "json": json.dumps(meta).encode()}))
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_shard(folder / shard_name("bench", "train", index), records[run.start:run.stop])
+               for index, run in enumerate(cut([len(r) for r in records], per_shard, 256 << 20))]
+    shards = [ShardEntry(w.path.name, w.samples, w.bytes, w.sha256) for w in written]
+    write_text(folder / MANIFEST_NAME, Manifest("bench", "train", PERSON_IMAGE, "0" * 64, "0" * 16, shards).to_json())
 
 
 def read_all_bytes(folder: Path) -> int:

@@ -16,7 +16,7 @@ def sample(
     only: list[str] = typer.Option(None, "--only", help="Write only these datasets (repeatable)."),
 ) -> None:
     """Write a small synthetic copy of each raw source in its real layout, plus stand-in body models."""
-    from tasks.synthetic import DATASETS, write_sample
+    from synthetic import DATASETS, write_sample
 
     chosen = tuple(only) if only else DATASETS
     unknown = sorted(set(chosen) - set(DATASETS))

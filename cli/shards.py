@@ -63,7 +63,7 @@ def progress_bar(description: str, total: int | None, in_bytes: bool = False) ->
 
 
 def _groups(path: str, as_json: bool) -> list:
-    from tasks.inspect.sources import TargetError, resolve
+    from inspection.sources import TargetError, resolve
 
     try:
         return resolve(path)
@@ -120,7 +120,7 @@ def _not_found(found: Any, key: str | None, path: str, as_json: bool) -> NoRetur
 @app.command("ls")
 def ls(path: str = PathArgument, as_json: bool = JsonOption) -> None:
     """Shards with their sample counts and sizes: from the manifest when present, else by reading."""
-    from tasks.inspect.listing import list_group
+    from inspection.listing import list_group
 
     groups = _groups(path, as_json)
     with progress_bar("listing shards", sum(len(g.shards) for g in groups)) as advance:
@@ -182,7 +182,7 @@ def _stats_rows(content: dict, kind: str) -> list[tuple[str, str]]:
 def stats(path: str = PathArgument, kind: str = KindOption, as_json: bool = JsonOption) -> None:
     """Per split: samples, persons or hands, keypoint visibility, box sizes, handedness balance
     (from the manifest and the json members; images are not read)."""
-    from tasks.inspect.shardstats import group_stats
+    from inspection.shardstats import group_stats
 
     kind = _kind(kind, as_json)
     groups = _groups(path, as_json)
@@ -214,7 +214,7 @@ def stats(path: str = PathArgument, kind: str = KindOption, as_json: bool = Json
 def show(path: str = PathArgument, key: str = typer.Argument(..., help="The sample's key (__key__)."),
          as_json: bool = JsonOption) -> None:
     """Every member of one sample with its type, shape and dtype (and the json laid out)."""
-    from tasks.inspect.describe import describe_sample, find_sample, json_outline
+    from inspection.describe import describe_sample, find_sample, json_outline
 
     groups = _groups(path, as_json)
     with progress_bar(f"looking for {key}", None) as _:
@@ -258,7 +258,7 @@ def validate(
     as_json: bool = JsonOption,
 ) -> None:
     """Every sample against the shard schema; the first failures are named by shard, key and member."""
-    from tasks.inspect.validate import validate_group
+    from inspection.validate import validate_group
 
     kind = _kind(kind, as_json)
     groups = _groups(path, as_json)
@@ -281,7 +281,7 @@ def validate(
 @app.command("verify")
 def verify(path: str = PathArgument, as_json: bool = JsonOption) -> None:
     """Each shard's size, sha256 and sample count against its manifest, and the wids index too."""
-    from tasks.inspect.verify import bytes_to_verify, verify_group
+    from inspection.verify import bytes_to_verify, verify_group
 
     groups = _groups(path, as_json)
     with progress_bar("hashing shards", bytes_to_verify(groups), in_bytes=True) as advance:
@@ -318,10 +318,10 @@ def preview(
     as_json: bool = JsonOption,
 ) -> None:
     """Draw one sample: the image with boxes, keypoints and skeletons, or a hand clip's frames with joints."""
-    from tasks.inspect.describe import find_sample
-    from tasks.inspect.drawing import EXTENSIONS, write_image
-    from tasks.inspect.kinds import guess_kind
-    from tasks.inspect.shardpreview import PreviewError, preview_sample
+    from inspection.describe import find_sample
+    from inspection.drawing import EXTENSIONS, write_image
+    from inspection.kinds import guess_kind
+    from inspection.shardpreview import PreviewError, preview_sample
 
     if out.suffix.lower() not in EXTENSIONS:
         usage_error(f"--out {out}: unsupported image type; use one of {', '.join(EXTENSIONS)}", as_json)

@@ -23,7 +23,7 @@ DirArgument = typer.Argument(..., help="A dataset folder of skeleton tables, or 
 
 
 def _folders(path: Path, as_json: bool) -> list[Path]:
-    from tasks.inspect.tableread import TablesError, table_folders
+    from inspection.tableread import TablesError, table_folders
 
     try:
         return table_folders(path)
@@ -95,8 +95,8 @@ def _print_stats(stats: dict) -> None:
 @app.command("stats")
 def stats(path: Path = DirArgument, as_json: bool = JsonOption) -> None:
     """Clips per split and label, failed clips with reasons, persons per frame, frame coverage of tracks."""
-    from tasks.inspect.tableread import TableReadError
-    from tasks.inspect.tablestats import table_stats
+    from inspection.tableread import TableReadError
+    from inspection.tablestats import table_stats
 
     results, problems = [], []
     with progress_bar("reading tables", None):
@@ -116,7 +116,7 @@ def stats(path: Path = DirArgument, as_json: bool = JsonOption) -> None:
 
 
 def _clip(folder: Path, clip_id: str, as_json: bool) -> dict:
-    from tasks.inspect.tableread import TableReadError, clip_row
+    from inspection.tableread import TableReadError, clip_row
 
     try:
         clip, suggestions = clip_row(folder, clip_id)
@@ -136,7 +136,7 @@ def _clip(folder: Path, clip_id: str, as_json: bool) -> dict:
 
 
 def _frames(folder: Path, clip_id: str, as_json: bool):
-    from tasks.inspect.tableread import TableReadError, clip_frames
+    from inspection.tableread import TableReadError, clip_frames
 
     try:
         return clip_frames(folder, clip_id)
@@ -155,7 +155,7 @@ def show(
     as_json: bool = JsonOption,
 ) -> None:
     """One clip: its row, events, tracks (span, coverage, scores), persons per frame and samples."""
-    from tasks.inspect.tablestats import clip_summary
+    from inspection.tablestats import clip_summary
 
     folder = _one_folder(path, as_json)
     clip = _clip(folder, clip_id, as_json)
@@ -198,7 +198,7 @@ def show(
 @app.command("validate")
 def validate(path: Path = DirArgument, as_json: bool = JsonOption) -> None:
     """The tables against their schemas and against each other; every problem names the file."""
-    from tasks.inspect.tablecheck import validate_folder
+    from inspection.tablecheck import validate_folder
 
     folders = _folders(path, as_json)
     with progress_bar("validating tables", len(folders)) as advance:
@@ -232,9 +232,9 @@ def preview(
     as_json: bool = JsonOption,
 ) -> None:
     """A grid of the clip's frames with skeletons, over the raw video's frames when --raw-root has it."""
-    from tasks.inspect.drawing import EXTENSIONS, write_image
-    from tasks.inspect.tablepreview import clip_preview, pick_frames
-    from tasks.inspect.video import VideoError, read_frames
+    from inspection.drawing import EXTENSIONS, write_image
+    from inspection.tablepreview import clip_preview, pick_frames
+    from tasks.video.decode import DecodeError, read_frames
 
     if out.suffix.lower() not in EXTENSIONS:
         usage_error(f"--out {out}: unsupported image type; use one of {', '.join(EXTENSIONS)}", as_json)
@@ -248,7 +248,7 @@ def preview(
     if raw_root is not None:
         try:
             video = read_frames(raw_root / clip["path"], chosen)
-        except VideoError as err:
+        except DecodeError as err:
             notes.append(f"{err}; drawn on grey")
     picture = clip_preview(clip, rows, video, chosen, columns=columns, tile_width=tile_width, min_score=min_score)
     picture.notes = notes + picture.notes

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas.tables import NUM_KEYPOINTS
+from schemas.skeletons import NUM_KEYPOINTS
 
 STRIDE_KEY = b"posefoundry.frame_stride"
 
@@ -36,7 +36,9 @@ def frame_stride(frames: pa.Table) -> int:
     return int(metadata.get(STRIDE_KEY, b"1"))
 
 
-def _values(column: pa.ChunkedArray, depth: int) -> np.ndarray:
+def flat_values(column: pa.ChunkedArray, depth: int) -> np.ndarray:
+    """The innermost values of a column nested `depth` lists deep (FixedSizeList columns such as
+    bbox, keypoints), as one flat numpy array for the caller to reshape."""
     values = column.combine_chunks()
     for _ in range(depth):
         values = values.flatten()
@@ -73,8 +75,8 @@ def sample_arrays(
     sorted_rows = bool((order == np.arange(n)).all())
     frame_idx = frames.column("frame_idx").to_numpy().astype(np.int64)
     track_id = frames.column("track_id").to_numpy().astype(np.int64)
-    keypoints = _values(frames.column("keypoints"), 2).reshape(n, NUM_KEYPOINTS, 2)
-    scores = _values(frames.column("keypoint_scores"), 1).reshape(n, NUM_KEYPOINTS)
+    keypoints = flat_values(frames.column("keypoints"), 2).reshape(n, NUM_KEYPOINTS, 2)
+    scores = flat_values(frames.column("keypoint_scores"), 1).reshape(n, NUM_KEYPOINTS)
     if not sorted_rows:
         frame_idx, track_id, keypoints, scores = frame_idx[order], track_id[order], keypoints[order], scores[order]
 

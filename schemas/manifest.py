@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ class Manifest:
         return sum(s.samples for s in self.shards)
 
     def to_json(self) -> str:
+        """The file's text (writers put it in place atomically: tasks.atomic.write_text)."""
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     @classmethod
@@ -65,13 +65,6 @@ class Manifest:
         except ValueError as err:
             raise_if(str(path), [Problem(str(path), f"is not JSON: {err}")])
         return cls.from_dict(data, str(path))
-
-    def write(self, path: str | Path) -> None:
-        """Written under a temporary name and renamed, so a reader never sees half a manifest."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json())
-        os.replace(tmp, path)
 
 
 _FIELDS = {

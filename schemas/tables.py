@@ -12,61 +12,40 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from schemas.arrays import flat_values
 from schemas.errors import Problem, raise_if
+from schemas.skeletons import NUM_KEYPOINTS
 from schemas.version import SCHEMA_VERSION
 
-NUM_KEYPOINTS = 17
-
 EVENT = pa.struct([("name", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+_LABEL = [("label", pa.int32()), ("label_name", pa.string())]
 
-CLIPS = pa.schema(
-    [
-        pa.field("clip_id", pa.string(), nullable=False),
-        pa.field("split", pa.string(), nullable=False),
-        pa.field("label", pa.int32(), nullable=False),
-        pa.field("label_name", pa.string(), nullable=False),
-        pa.field("path", pa.string(), nullable=False),
-        pa.field("sha256", pa.string(), nullable=False),
-        pa.field("num_frames", pa.int32(), nullable=False),
-        pa.field("fps", pa.float32(), nullable=False),
-        pa.field("width", pa.int32(), nullable=False),
-        pa.field("height", pa.int32(), nullable=False),
-        pa.field("events", pa.list_(EVENT), nullable=False),
-        pa.field("pose_backend", pa.string(), nullable=False),
-        pa.field("pose_settings_hash", pa.string(), nullable=False),
-        pa.field("status", pa.string(), nullable=False),
-        pa.field("error", pa.string(), nullable=True),
-    ],
-    metadata={"posefoundry.table": "clips", "posefoundry.schema_version": SCHEMA_VERSION},
-)
 
-FRAMES = pa.schema(
-    [
-        pa.field("clip_id", pa.string(), nullable=False),
-        pa.field("frame_idx", pa.int32(), nullable=False),
-        pa.field("track_id", pa.int32(), nullable=False),
-        pa.field("bbox", pa.list_(pa.float32(), 4), nullable=False),
-        pa.field("bbox_score", pa.float32(), nullable=False),
-        pa.field(
-            "keypoints", pa.list_(pa.list_(pa.float32(), 2), NUM_KEYPOINTS), nullable=False
-        ),
-        pa.field("keypoint_scores", pa.list_(pa.float32(), NUM_KEYPOINTS), nullable=False),
-    ],
-    metadata={"posefoundry.table": "frames", "posefoundry.schema_version": SCHEMA_VERSION},
-)
+def _table(name: str, columns: list[tuple[str, pa.DataType]], nullable: tuple[str, ...] = ()) -> pa.Schema:
+    """A table's schema: every column required unless named in `nullable`; the metadata names the
+    table and the schema version."""
+    fields = [pa.field(column, kind, nullable=column in nullable) for column, kind in columns]
+    return pa.schema(fields, metadata={"posefoundry.table": name, "posefoundry.schema_version": SCHEMA_VERSION})
 
-SAMPLES = pa.schema(
-    [
-        pa.field("sample_id", pa.string(), nullable=False),
-        pa.field("clip_id", pa.string(), nullable=False),
-        pa.field("split", pa.string(), nullable=False),
-        pa.field("start_frame", pa.int32(), nullable=False),
-        pa.field("end_frame", pa.int32(), nullable=False),
-        pa.field("label", pa.int32(), nullable=False),
-        pa.field("label_name", pa.string(), nullable=False),
-    ],
-    metadata={"posefoundry.table": "samples", "posefoundry.schema_version": SCHEMA_VERSION},
-)
+
+CLIPS = _table("clips", [
+    ("clip_id", pa.string()), ("split", pa.string()), *_LABEL, ("path", pa.string()), ("sha256", pa.string()),
+    ("num_frames", pa.int32()), ("fps", pa.float32()), ("width", pa.int32()), ("height", pa.int32()),
+    ("events", pa.list_(EVENT)), ("pose_backend", pa.string()), ("pose_settings_hash", pa.string()),
+    ("status", pa.string()), ("error", pa.string()),
+], nullable=("error",))
+
+FRAMES = _table("frames", [
+    ("clip_id", pa.string()), ("frame_idx", pa.int32()), ("track_id", pa.int32()),
+    ("bbox", pa.list_(pa.float32(), 4)), ("bbox_score", pa.float32()),
+    ("keypoints", pa.list_(pa.list_(pa.float32(), 2), NUM_KEYPOINTS)),
+    ("keypoint_scores", pa.list_(pa.float32(), NUM_KEYPOINTS)),
+])
+
+SAMPLES = _table("samples", [
+    ("sample_id", pa.string()), ("clip_id", pa.string()), ("split", pa.string()),
+    ("start_frame", pa.int32()), ("end_frame", pa.int32()), *_LABEL,
+])
 
 TABLES: dict[str, pa.Schema] = {"clips": CLIPS, "frames": FRAMES, "samples": SAMPLES}
 SORT_KEYS: dict[str, list[str]] = {
@@ -100,11 +79,9 @@ def _structure_problems(table: pa.Table, schema: pa.Schema, source: str) -> list
     return problems
 
 
-def _nested_values(column: pa.ChunkedArray, depth: int) -> np.ndarray:
-    values = column.combine_chunks()
-    for _ in range(depth):
-        values = values.flatten()
-    return values.to_numpy(zero_copy_only=False)
+def _duplicate_ids(table: pa.Table, column: str, source: str) -> list[Problem]:
+    ids = table.column(column).to_numpy(zero_copy_only=False)
+    return [Problem(f"{source} column {column!r}", "has duplicate ids")] if len(set(ids)) != len(ids) else []
 
 
 def _clips_problems(table: pa.Table, source: str) -> list[Problem]:
@@ -125,10 +102,7 @@ def _clips_problems(table: pa.Table, source: str) -> list[Problem]:
         if bad.any():
             i = _row(bad)
             problems.append(Problem(f"{source} row {i} column {name!r}", f"is {values[i]}, expected > 0 for an ok clip"))
-    ids = table.column("clip_id").to_numpy(zero_copy_only=False)
-    if len(set(ids)) != len(ids):
-        problems.append(Problem(f"{source} column 'clip_id'", "has duplicate ids"))
-    return problems
+    return problems + _duplicate_ids(table, "clip_id", source)
 
 
 def _frames_problems(table: pa.Table, source: str) -> list[Problem]:
@@ -136,18 +110,18 @@ def _frames_problems(table: pa.Table, source: str) -> list[Problem]:
     n = table.num_rows
     if n == 0:
         return problems
-    bbox = _nested_values(table.column("bbox"), 1).reshape(n, 4)
+    bbox = flat_values(table.column("bbox"), 1).reshape(n, 4)
     bad = ~np.isfinite(bbox).all(1) | (bbox[:, 2] < bbox[:, 0]) | (bbox[:, 3] < bbox[:, 1])
     if bad.any():
         i = _row(bad)
         problems.append(Problem(f"{source} row {i} column 'bbox'", f"is {bbox[i].tolist()}, expected finite x1<=x2, y1<=y2"))
-    kpts = _nested_values(table.column("keypoints"), 2).reshape(n, NUM_KEYPOINTS, 2)
+    kpts = flat_values(table.column("keypoints"), 2).reshape(n, NUM_KEYPOINTS, 2)
     bad = ~np.isfinite(kpts).all((1, 2))
     if bad.any():
         problems.append(Problem(f"{source} row {_row(bad)} column 'keypoints'", "has non-finite values"))
     for name in ("keypoint_scores", "bbox_score"):
         depth = 1 if name == "keypoint_scores" else 0
-        scores = _nested_values(table.column(name), depth).reshape(n, -1)
+        scores = flat_values(table.column(name), depth).reshape(n, -1)
         bad = ~((scores >= 0) & (scores <= 1)).all(1)
         if bad.any():
             i = _row(bad)
@@ -176,10 +150,7 @@ def _samples_problems(table: pa.Table, source: str) -> list[Problem]:
     if bad.any():
         i = _row(bad)
         problems.append(Problem(f"{source} row {i}", f"start_frame {start[i]}, end_frame {end[i]}: expected 0 <= start < end"))
-    ids = table.column("sample_id").to_numpy(zero_copy_only=False)
-    if len(set(ids)) != len(ids):
-        problems.append(Problem(f"{source} column 'sample_id'", "has duplicate ids"))
-    return problems
+    return problems + _duplicate_ids(table, "sample_id", source)
 
 
 _CHECKS = {"clips": _clips_problems, "frames": _frames_problems, "samples": _samples_problems}

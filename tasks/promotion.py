@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tasks.atomic import atomic_path, write_text
 
 
 @dataclass
@@ -74,9 +75,7 @@ class Registry:
         return json.loads(path.read_text()) if path.exists() else None
 
     def _write(self, name: str, data: dict[str, Any]) -> None:
-        tmp = self.folder / f".{name}.tmp"
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, self.folder / name)
+        write_text(self.folder / name, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def accepted(self) -> dict[str, Any] | None:
         return self._read("accepted.json")
@@ -118,24 +117,15 @@ class Registry:
         shutil.copytree(model_dir, target)
         accepted = self.folder / "model"
         if accepted.is_dir():
-            staging = model_dir.with_name(f".{model_dir.name}.restoring")
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(accepted, staging)
-            shutil.rmtree(model_dir)
-            os.replace(staging, model_dir)
+            with atomic_path(model_dir) as staging:
+                shutil.copytree(accepted, staging)
         decision.candidate = str(target)
         return target
 
     def promote(self, model_dir: Path, metrics: dict[str, Any], decision: Decision) -> Path:
         """Copy the model next to its record; the old copy is replaced only once the new one is whole."""
-        staging = self.folder / ".model.staging"
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(model_dir, staging)
         target = self.folder / "model"
-        old = self.folder / ".model.old"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
+        with atomic_path(target) as staging:
+            shutil.copytree(model_dir, staging)
         self._write("accepted.json", {"metrics": metrics, "model": str(target), **asdict(decision)})
         return target

@@ -38,7 +38,7 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def synthetic_sample(tmp_path_factory) -> Path:
     """`posefoundry sample` output, written once per session (seed 0)."""
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     out = tmp_path_factory.mktemp("sample")
     write_sample(out, seed=0)
@@ -48,7 +48,7 @@ def synthetic_sample(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def coco_raw(tmp_path_factory) -> Path:
     """Only the synthetic COCO tree: the cheapest real build input."""
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     out = tmp_path_factory.mktemp("raw")
     write_sample(out, seed=0, datasets=("coco",))

@@ -14,7 +14,8 @@ import numpy as np
 
 from schemas.manifest import MANIFEST_NAME, WIDS_INDEX_NAME, Manifest, Quarantined, ShardEntry
 from schemas.shards import HAND_ARRAYS, HAND_CLIP, PERSON_IMAGE, dump_npy, frame_member
-from tasks.synthetic.figures import background, standing_pose
+from synthetic.figures import background, standing_pose
+from tasks.atomic import write_text
 
 WIDTH, HEIGHT = 160, 120
 CROP = 96
@@ -98,7 +99,7 @@ def write_split(folder: Path, dataset: str, split: str, kind: str, samples: list
         for i, start in enumerate(range(0, len(samples), per_shard))
     ]
     manifest = Manifest(dataset, split, kind, "f" * 64, "p" * 16, entries, list(quarantined or []))
-    manifest.write(folder / MANIFEST_NAME)
+    write_text(folder / MANIFEST_NAME, manifest.to_json())
     shardlist = [{"url": e.name, "nsamples": e.samples, "filesize": e.bytes} for e in entries]
     (folder / WIDS_INDEX_NAME).write_text(json.dumps({"wids_version": 1, "shardlist": shardlist}))
     return manifest

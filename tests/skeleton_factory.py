@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.tables import CLIPS, FRAMES, SAMPLES
-from tasks.synthetic.figures import standing_pose
+from synthetic.figures import standing_pose
 
 CLASSES = ("Calm", "Waving")
 WIDTH, HEIGHT = 320, 240

@@ -12,7 +12,7 @@ import torch
 from smplx.joint_names import JOINT_NAMES
 from smplx.vertex_ids import vertex_ids as SMPLX_VERTEX_IDS
 
-from tasks import bodymodels as bm
+from synthetic import bodymodels as bm
 
 MIRROR = torch.tensor([-1.0, 1.0, 1.0])
 TIP = {"thumb": 16, "index": 17, "middle": 18, "ring": 19, "pinky": 20}  # rows of the 21 MANO joints

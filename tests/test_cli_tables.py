@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from inspection.drawing import PALETTE, Tile
+from inspection.tableread import clip_frames
 from skeleton_factory import write_skeleton_tables
-from tasks.inspect.drawing import PALETTE, Tile
-from tasks.inspect.tableread import clip_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEO_SUFFIXES = {"rwf2000": ".avi", "aihub_falldown": ".mp4"}
@@ -156,13 +156,13 @@ def test_preview_over_the_raw_video(folder, tmp_path):
     assert np.abs(image[3, 3] - [120, 200, 60]).max() <= 6
     result = run("preview", folder, "train-003", "--out", tmp_path / "grey.png", "--raw-root", raw)
     assert result.exit_code == 0
-    assert "train-003.avi: not found; drawn on grey" in result.stderr
+    assert "train-003.avi: no such file; drawn on grey" in result.stderr
     broken = raw / "val" / "Waving" / "val-001.avi"
     broken.parent.mkdir(parents=True)
     broken.write_bytes(video.read_bytes()[:300])
     result = run("preview", folder, "val-001", "--out", tmp_path / "broken.png", "--raw-root", raw)
     assert result.exit_code == 0 and (tmp_path / "broken.png").is_file()
-    assert f"{broken}: cannot be decoded" in result.stderr and "drawn on grey" in result.stderr
+    assert f"{broken}: not a readable video" in result.stderr and "drawn on grey" in result.stderr
 
 
 @pytest.mark.parametrize("args,message", [

@@ -160,7 +160,7 @@ def test_missing_split_is_reported(prefect_harness, coco_raw, tmp_path):
 
 @pytest.mark.slow
 def test_hand_clips_build_on_processes_like_on_threads(prefect_harness, tmp_path_factory, tmp_path):
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     raw = tmp_path_factory.mktemp("raw")
     write_sample(raw, seed=0, datasets=("interhand26m",))

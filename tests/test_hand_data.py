@@ -20,7 +20,7 @@ from training.mesh.bodymodels import Mano
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> dict[str, Path]:
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     root = tmp_path_factory.mktemp("hands")
     write_sample(root / "raw", seed=0, datasets=("interhand26m", "dexycb"))

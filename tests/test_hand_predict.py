@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
     from training.hand.params import HandParams
     from training.hand.train import train
 

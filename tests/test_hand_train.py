@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     root = tmp_path_factory.mktemp("hand-train")
     write_sample(root / "raw", seed=0, datasets=("interhand26m", "dexycb"))

@@ -9,16 +9,16 @@ import cv2
 import numpy as np
 import pytest
 
+from inspection.drawing import CANVAS_GREY, FINGER_COLORS, PALETTE, WRIST_COLOR, line_width
+from inspection.shardpreview import PreviewError, hand_preview, person_preview
+from inspection.tablepreview import clip_preview, pick_frames
+from inspection.tableread import clip_frames, clip_row
 from schemas.shards import HAND_SKELETON, frame_member, load_npy
 from schemas.skeletons import COCO_SKELETON
 from shard_factory import body, hand_sample, person, person_sample, write_tar
 from skeleton_factory import write_skeleton_tables
-from tasks.inspect.drawing import CANVAS_GREY, FINGER_COLORS, PALETTE, WRIST_COLOR, line_width
-from tasks.inspect.shardpreview import PreviewError, hand_preview, person_preview
-from tasks.inspect.tablepreview import clip_preview, pick_frames
-from tasks.inspect.tableread import clip_frames, clip_row
-from tasks.inspect.tarstream import samples
-from tasks.inspect.video import read_frames
+from tasks.shards.reading import samples
+from tasks.video.decode import read_frames
 
 
 def as_sample(tmp_path, sample):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from inspection.sources import TargetError, resolve
 from shard_factory import hand_split, person_split
-from tasks.inspect.sources import TargetError, resolve
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-"""manifest.json: round trip, atomic write, precise errors."""
+"""manifest.json: round trip through the atomic writer, precise errors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from schemas import SchemaError
 from schemas.manifest import Manifest, Quarantined, ShardEntry, manifest_problems
+from tasks.atomic import write_text
 
 
 def manifest() -> Manifest:
@@ -20,7 +21,7 @@ def manifest() -> Manifest:
 
 def test_roundtrip(tmp_path):
     path = tmp_path / "manifest.json"
-    manifest().write(path)
+    write_text(path, manifest().to_json())
     back = Manifest.read(path)
     assert back == manifest()
     assert back.num_samples == 4

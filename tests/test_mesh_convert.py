@@ -18,7 +18,7 @@ import scipy.sparse
 import torch
 from typer.testing import CliRunner
 
-from tasks.bodymodels import write_all
+from synthetic.bodymodels import write_all
 from training.mesh.bodymodels import FIXED_MARK, Mano
 
 CHUMPY_KEYS = ("v_template", "shapedirs", "posedirs", "weights", "hands_components", "hands_mean", "J")

@@ -97,7 +97,7 @@ def test_checkpoint_loads_strictly_into_the_registry_model_in_a_fresh_process(ru
 
 
 def test_rtmpose_backend_estimates_the_sample_video_poses_from_annotated_boxes(run, tmp_path):
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
     from tasks.video.decode import VideoDecoder
     from tasks.video.pose import make_backend
 

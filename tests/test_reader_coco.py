@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from schemas.shards import sample_problems
+from synthetic.coco import _COLORS
 from tasks.readers import coco
 from tasks.readers.coco import OPTIONS, enumerate_items, load_samples
 from tasks.shards.item import ItemError
-from tasks.synthetic.coco import _COLORS
 
 REAL = {**OPTIONS, "annotations": "test_coco.json", "images": "."}
 

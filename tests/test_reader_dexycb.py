@@ -20,7 +20,7 @@ from tasks.shards.mano import pca_to_axis_angle, pose_components
 
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory) -> Path:
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     out = tmp_path_factory.mktemp("raw")
     write_sample(out, seed=0, datasets=("dexycb",))
@@ -72,8 +72,8 @@ def test_metres_to_mm_and_pca_to_axis_angle(raw):
     import smplx
     import torch
 
-    from tasks.bodymodels import mano_joints_with_tips
-    from tasks.synthetic.hands import MANO_TO_COMMON
+    from synthetic.bodymodels import mano_joints_with_tips
+    from synthetic.hands import MANO_TO_COMMON
 
     root = raw / "dexycb"
     opts = options(raw)

@@ -114,7 +114,7 @@ def test_agrees_with_mmpose_interhand_dataset(real, samples_dir):
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> Path:
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     out = tmp_path_factory.mktemp("raw")
     write_sample(out, seed=0, datasets=("interhand26m",))
@@ -148,8 +148,8 @@ def test_synthetic_mano_matches_joints_in_camera_frame(synthetic):
     import smplx
     import torch
 
-    from tasks.bodymodels import fix_left_shapedirs, mano_joints_with_tips
-    from tasks.synthetic.hands import MANO_TO_COMMON
+    from synthetic.bodymodels import fix_left_shapedirs, mano_joints_with_tips
+    from synthetic.hands import MANO_TO_COMMON
 
     root = synthetic / "interhand26m"
     samples = load_all(root, "train", {**OPTIONS, "clip": {"length": 1, "stride": 1}})

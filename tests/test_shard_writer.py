@@ -1,5 +1,6 @@
-"""The shard writer: deterministic tar bytes, cuts by count and size, atomic files, readable by
-tarfile, webdataset and wids; the flow's cache-assembled shards equal the streaming writer's."""
+"""The shard writer (tasks/shards/tarball.py, cut by tasks/shards/layout.py): deterministic tar bytes,
+cuts by count and size, atomic files, readable by tarfile, webdataset and wids; the flow's
+cache-assembled shards equal the ones written straight from the samples."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ import pytest
 import webdataset as wds
 import wids
 
-from schemas.manifest import WIDS_INDEX_NAME
+from schemas.manifest import WIDS_INDEX_NAME, ShardEntry
 from schemas.shards import dump_npy, load_npy
 from tasks.shards import assemble, cache
 from tasks.shards.item import ItemResult, SampleRef
 from tasks.shards.layout import cut, shard_name
-from tasks.shards.tarball import SampleError, encode_sample, temporary_name
-from tasks.shards.writer import ShardWriter
+from tasks.shards.tarball import SampleError, encode_sample, temporary_name, write_shard
 
 
 def samples(count: int, size: int = 1000) -> list[dict]:
@@ -29,11 +29,13 @@ def samples(count: int, size: int = 1000) -> list[dict]:
     ]
 
 
-def write(folder, items, **limits):
-    with ShardWriter(folder, "toy", "train", **limits) as writer:
-        for sample in items:
-            writer.write(sample)
-    return writer.shards
+def write(folder, items, max_samples=1000, max_bytes=256 << 20):
+    """The samples straight into shards: encoded, cut by count and size, each shard written whole."""
+    records = [encode_sample(sample) for sample in items]
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [write_shard(folder / shard_name("toy", "train", i), records[run.start:run.stop])
+               for i, run in enumerate(cut([len(r) for r in records], max_samples, max_bytes))]
+    return [ShardEntry(w.path.name, w.samples, w.bytes, w.sha256) for w in written]
 
 
 def test_members_are_sorted_with_fixed_metadata(tmp_path):
@@ -108,8 +110,8 @@ def test_bad_samples_are_refused(sample, message):
         encode_sample(sample)
 
 
-def test_assembled_shards_equal_streamed_ones(tmp_path):
-    """The flow writes shards from cached records; they must be the streaming writer's bytes."""
+def test_assembled_shards_equal_directly_written_ones(tmp_path):
+    """The flow writes shards from cached records; they must be the bytes of the samples written straight."""
     source = samples(5)
     folder = cache.cache_dir(tmp_path / "out", "train")
     results = []
@@ -121,8 +123,8 @@ def test_assembled_shards_equal_streamed_ones(tmp_path):
     assert [p.name for p in plans] == [shard_name("toy", "train", i) for i in range(3)]
     split_dir = tmp_path / "out" / "train"
     entries = [assemble.write_planned(tmp_path / "out", "train", split_dir, folder, plan) for plan in plans]
-    streamed = write(tmp_path / "streamed", source, max_samples=2)
-    assert [(e.name, e.samples, e.bytes, e.sha256) for e in entries] == [(e.name, e.samples, e.bytes, e.sha256) for e in streamed]
+    direct = write(tmp_path / "direct", source, max_samples=2)
+    assert [(e.name, e.samples, e.bytes, e.sha256) for e in entries] == [(e.name, e.samples, e.bytes, e.sha256) for e in direct]
     assert all(assemble.current_entry(tmp_path / "out", "train", split_dir, plan) for plan in plans)
     (split_dir / plans[0].name).write_bytes(b"truncated")
     assert assemble.current_entry(tmp_path / "out", "train", split_dir, plans[0]) is None

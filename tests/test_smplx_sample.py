@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from schemas.shards import COCO_FROM_SMPLX, SMPLX_PARAMS
-from tasks.bodymodels import SMPLX_FILE
+from synthetic.bodymodels import SMPLX_FILE
 
 
 def entries(root: Path, split: str) -> tuple[dict, list[dict]]:

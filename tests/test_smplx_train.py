@@ -46,7 +46,7 @@ def coco_shards(raw: Path, out: Path, strip_every: int) -> Path:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Path:
-    from tasks.synthetic import write_sample
+    from synthetic import write_sample
 
     root = tmp_path_factory.mktemp("smplx-train")
     write_sample(root / "raw", seed=0, datasets=("coco",))

@@ -1,21 +1,21 @@
-"""Sliding windows over a video: every frame is covered, the last window ends at the last frame."""
+"""The windows a trained STGCN++ scores are sample rows cut by the build's own rule (schemas.windows)."""
 
 from __future__ import annotations
 
-import pytest
+from schemas.tables import SAMPLES
+from schemas.windows import window_spans
+from training.stgcn.predict import windows_table
 
-from training.stgcn.predict import window_starts
+
+def test_windows_are_sample_rows_over_the_whole_video():
+    table = windows_table("clip", 230, 100, 50)
+    assert table.schema.equals(SAMPLES)
+    spans = list(zip(table.column("start_frame").to_pylist(), table.column("end_frame").to_pylist()))
+    assert spans == window_spans(230, 100, 50) == [(0, 100), (50, 150), (100, 200), (130, 230)]
+    assert table.column("sample_id").to_pylist()[-1] == "clip-000130"
+    assert set(table.column("label").to_pylist()) == {-1}
 
 
-@pytest.mark.parametrize(
-    "frames, length, stride, starts",
-    [
-        (100, 100, 50, [0]),
-        (60, 100, 50, [0]),
-        (200, 100, 50, [0, 50, 100]),
-        (230, 100, 50, [0, 50, 100, 130]),
-        (10, 4, 4, [0, 4, 6]),
-    ],
-)
-def test_window_starts(frames, length, stride, starts):
-    assert window_starts(frames, length, stride) == starts
+def test_a_video_without_frames_has_no_windows():
+    table = windows_table("clip", 0, 100, 50)
+    assert table.num_rows == 0 and table.schema.equals(SAMPLES)

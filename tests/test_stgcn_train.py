@@ -125,7 +125,7 @@ def test_predict_command_scores_videos_by_their_motion(run, tmp_path):
 
     from cli.main import app
     from skeleton_factory import HEIGHT, WIDTH, person_track
-    from tasks.synthetic.clips import Actor, Clip, write_clip
+    from synthetic.clips import Actor, Clip, write_clip
 
     _, _, root = run
     waving = {}
@@ -162,7 +162,7 @@ def test_predict_command_names_a_video_without_poses(run, tmp_path):
 
     from cli.main import app
     from skeleton_factory import HEIGHT, WIDTH, person_track
-    from tasks.synthetic.clips import Actor, Clip, write_clip
+    from synthetic.clips import Actor, Clip, write_clip
 
     _, _, root = run
     rng = np.random.default_rng(0)

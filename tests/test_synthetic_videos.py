@@ -1,4 +1,4 @@
-"""tasks/synthetic/rwf2000.py and aihub_falldown.py: real layouts, readable videos, poses that
+"""synthetic/rwf2000.py and aihub_falldown.py: real layouts, readable videos, poses that
 match the pixels, and motions that differ by class."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import decord
 import numpy as np
 from tasks.readers.aihub_falldown import parse_xml
-from tasks.synthetic import aihub_falldown, rwf2000
+from synthetic import aihub_falldown, rwf2000
 from tasks.video.pose.annotations import read_annotations
 
 RWF_NAME = re.compile(r"^[A-Za-z0-9_\-]{11}_\d\.avi$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasks.synthetic.figures import standing_pose
+from synthetic.figures import standing_pose
 from tasks.video.pose import Persons
 from tasks.video.tracking import Tracker, Tracks, top_tracks, track_persons
 

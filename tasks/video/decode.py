@@ -4,7 +4,8 @@ Frames come out RGB, every `stride`-th frame, shrunk so the longer side is at mo
 (never enlarged); each batch carries the factor back to the original pixels, so whatever is found
 in the small frames is written in the video's own coordinates. A file that does not open, holds no
 frames, stops decoding part way or has fewer frames than its header declares raises `DecodeError`
-naming the file: that clip fails, the build goes on.
+naming the file: that clip fails, the build goes on. `read_frames` gives chosen frames by index with
+the same decoder, so frame numbers mean the same to the inspection commands as to the build.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Full, Queue
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -131,10 +132,21 @@ class VideoDecoder:
             raise DecodeError(self.path, f"truncated: the header declares {declared} frames, only {count} decode")
 
     def __iter__(self) -> Iterator[FrameBatch]:
-        return self._decord() if self._reader is not None else self._pyav()
+        if self._reader is not None:
+            return self._decord(np.arange(0, self.info.num_frames, self.stride, dtype=np.int64))
+        return self._pyav(lambda index: index % self.stride == 0)
 
-    def _decord(self) -> Iterator[FrameBatch]:
-        indices = np.arange(0, self.info.num_frames, self.stride, dtype=np.int64)
+    def frames(self, indices: Iterable[int]) -> dict[int, np.ndarray]:
+        """The frames at these 0-based indices (RGB, decoded size); indices past the end are left out.
+        decord seeks to them; PyAV decodes from the start up to the last one asked for."""
+        wanted = sorted({int(i) for i in indices if int(i) >= 0})
+        if self._reader is not None:
+            batches = self._decord(np.array([i for i in wanted if i < self.info.num_frames], np.int64))
+        else:
+            batches = self._pyav(set(wanted).__contains__, last=wanted[-1] if wanted else -1)
+        return {int(i): image for batch in batches for i, image in zip(batch.indices, batch.images)}
+
+    def _decord(self, indices: np.ndarray) -> Iterator[FrameBatch]:
         for start in range(0, len(indices), self.batch):
             chunk = indices[start:start + self.batch]
             try:
@@ -143,7 +155,9 @@ class VideoDecoder:
                 raise DecodeError(self.path, f"decoding stopped near frame {int(chunk[0])}: {str(err).splitlines()[0][:200]}") from err
             yield FrameBatch(self.path, chunk, images, self.scale)
 
-    def _pyav(self) -> Iterator[FrameBatch]:
+    def _pyav(self, keep: Callable[[int], bool], last: int | None = None) -> Iterator[FrameBatch]:
+        """Frames `keep` accepts, decoding every frame in order; to the end (then the count is final
+        and checked) or, given `last`, only up to that frame."""
         import av
 
         width, height = self.size
@@ -153,7 +167,9 @@ class VideoDecoder:
         try:
             with av.open(str(self.path)) as container:
                 for frame in container.decode(video=0):
-                    if count % self.stride == 0:
+                    if last is not None and count > last:
+                        break
+                    if keep(count):
                         indices.append(count)
                         images.append(frame.reformat(width=width, height=height, format="rgb24").to_ndarray())
                         if len(indices) == self.batch:
@@ -162,8 +178,9 @@ class VideoDecoder:
                     count += 1
         except av.error.FFmpegError as err:
             raise DecodeError(self.path, f"decoding stopped near frame {count}: {err.strerror or type(err).__name__}") from err
-        self.info = VideoInfo(count, self.info.fps, self.info.width, self.info.height, self.info.declared_frames, "pyav")
-        self._check_count(count)
+        if last is None:
+            self.info = VideoInfo(count, self.info.fps, self.info.width, self.info.height, self.info.declared_frames, "pyav")
+            self._check_count(count)
         if indices:
             yield FrameBatch(self.path, np.array(indices, np.int64), np.stack(images), self.scale)
 
@@ -205,3 +222,9 @@ def prefetch(batches: Iterable[FrameBatch], depth: int = 2) -> Iterator[FrameBat
 def probe(path: str | Path) -> VideoInfo:
     """Frame count, fps and size without decoding pixels (decord's count, else the header's)."""
     return VideoDecoder(path, max_side=None).info
+
+
+def read_frames(path: str | Path, indices: Iterable[int], max_side: int | None = None) -> dict[int, np.ndarray]:
+    """RGB frames of one video at these 0-based indices, as the build decodes them (decord, else
+    PyAV); indices past the end are left out. Raises DecodeError naming the file."""
+    return VideoDecoder(path, max_side=max_side).frames(indices)

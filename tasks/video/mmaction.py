@@ -8,15 +8,14 @@ video's pixels (so img_shape is the original size).
 
 from __future__ import annotations
 
-import os
 import pickle
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
 from schemas.arrays import sample_arrays
+from tasks.atomic import atomic_open
 
 PICKLE_NAME = "mmaction.pkl"
 PROTOCOL = 4
@@ -49,11 +48,7 @@ def skeleton_annotations(folder: Path, num_persons: int) -> dict[str, Any]:
 def export_pickle(folder: Path, num_persons: int, out: Path | None = None) -> Path:
     """Write the pickle beside the tables (or to `out`), atomically; returns its path."""
     out = out or folder / PICKLE_NAME
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            pickle.dump(skeleton_annotations(folder, num_persons), handle, protocol=PROTOCOL)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    annotations = skeleton_annotations(folder, num_persons)
+    with atomic_open(out) as handle:
+        pickle.dump(annotations, handle, protocol=PROTOCOL)
     return out

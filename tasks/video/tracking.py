@@ -188,17 +188,10 @@ def top_tracks(tracks: Tracks, max_persons: int) -> Tracks:
     return out.sorted()
 
 
-def track_persons(
-    frames: list[tuple[int, Persons]],
-    max_persons: int,
-    high_score: float = 0.5,
-    low_score: float = 0.1,
-    match_iou: float = 0.3,
-    max_age: int = 30,
-    min_hits: int = 3,
-) -> Tracks:
-    """Per-frame persons of one clip (in frame order) -> the clip's top tracks."""
-    tracker = Tracker(high_score, low_score, match_iou, max_age, min_hits)
+def track_persons(frames: list[tuple[int, Persons]], max_persons: int, **settings: float) -> Tracks:
+    """Per-frame persons of one clip (in frame order) -> the clip's top tracks; `settings` are the
+    Tracker's (high_score, low_score, match_iou, max_age, min_hits: the spec's tracking block)."""
+    tracker = Tracker(**settings)
     for frame, persons in frames:
         tracker.update(frame, persons)
     return top_tracks(tracker.result(), max_persons)

@@ -19,6 +19,7 @@ import torch
 
 from schemas.arrays import sample_arrays
 from schemas.tables import SAMPLES
+from schemas.windows import window_spans
 from training.skeleton_tables import SkeletonSample
 from training.stgcn.dataset import compose, pose_results
 from training.stgcn.train import CHECKPOINT_NAME, CONFIG_NAME
@@ -58,19 +59,9 @@ class WindowScore:
         return int(np.argmax(self.scores))
 
 
-def window_starts(num_frames: int, length: int, stride: int) -> list[int]:
-    """Starts of `length`-frame windows every `stride` frames; the last one ends at the last frame."""
-    if num_frames <= length:
-        return [0]
-    starts = list(range(0, num_frames - length + 1, stride))
-    if starts[-1] + length < num_frames:
-        starts.append(num_frames - length)
-    return starts
-
-
 def windows_table(clip_id: str, num_frames: int, length: int, stride: int) -> pa.Table:
-    """The windows as rows of samples.parquet (label -1: unknown)."""
-    spans = [(s, min(s + length, num_frames)) for s in window_starts(num_frames, length, stride)]
+    """The windows as rows of samples.parquet (label -1: unknown); none for a clip without frames."""
+    spans = window_spans(num_frames, length, stride)
     return pa.Table.from_pylist([
         dict(sample_id=f"{clip_id}-{s:06d}", clip_id=clip_id, split="predict", start_frame=s, end_frame=e,
              label=-1, label_name="?")

@@ -91,7 +91,6 @@ class PoseBackend:
     """Frames in, per-frame persons out; subclasses set `name` and implement `estimate`."""
 
     name = ""
-    needs_pixels = True
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options

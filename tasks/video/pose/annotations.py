@@ -90,7 +90,6 @@ class AnnotationBackend(PoseBackend):
     """Looks poses up by frame index; pixels are not read (decoding still checks the video)."""
 
     name = "annotations"
-    needs_pixels = False
 
     def __init__(self, options: dict[str, Any]) -> None:
         super().__init__(options)

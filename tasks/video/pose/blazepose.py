@@ -29,7 +29,6 @@ MASK_GREY = 127
 
 class _Found:
     def __init__(self, landmarks: np.ndarray, mask: np.ndarray, width: int, height: int) -> None:
-        self.landmarks = landmarks
         self.mask = mask
         xy = landmarks[:, :2]
         pad = 0.05 * max(float(np.ptp(xy[:, 1])), 1.0)

@@ -46,9 +46,8 @@ class RTMOBackend(PoseBackend):
         cfg.model.test_cfg.setdefault("nms_pre", NMS_PRE)
         if checkpoint is None:
             cfg.model.backbone.pop("init_cfg", None)
-        self.device = resolve_device(options.get("device") or "auto")
         torch.manual_seed(RANDOM_SEED)
-        self.model = mmstack.build_pose_model(cfg, checkpoint, device=self.device)
+        self.model = mmstack.build_pose_model(cfg, checkpoint, device=resolve_device(options.get("device") or "auto"))
         if checkpoint is None:
             self.model.init_weights()
         self.model.eval()

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from tasks.inspect.sources import ShardGroup
-from tasks.inspect.tarstream import ShardReadError, samples
+from inspection.sources import ShardGroup
+from tasks.shards.reading import ShardReadError, samples
 
 
 @dataclass

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import yaml
 
-from tasks.synthetic.figures import background
-from tasks.synthetic.hands import ManoHands, draw_hand, look_at, model_path, project
+from synthetic.figures import background
+from synthetic.hands import ManoHands, draw_hand, look_at, model_path, project
 
 SUBJECTS = ("20200709-subject-01", "20200813-subject-02", "20200820-subject-03")
 SEQUENCES = 5

@@ -8,9 +8,9 @@ import json
 import cv2
 import numpy as np
 
+from inspection.drawing import PALETTE, Picture, Tile, draw_body, draw_box, draw_hand, layout, line_width, with_caption
 from schemas.shards import HAND_CLIP, PERSON_IMAGE, frame_member, load_npy
-from tasks.inspect.drawing import PALETTE, Picture, Tile, draw_body, draw_box, draw_hand, layout, line_width, with_caption
-from tasks.inspect.tarstream import Sample
+from tasks.shards.reading import Sample
 
 
 class PreviewError(ValueError):

@@ -14,11 +14,11 @@ from typing import Any, Iterator
 import cv2
 import numpy as np
 
+from inspection.kinds import guess_kind
+from inspection.sources import ShardGroup
+from inspection.validate import IMAGE_SUFFIXES, sample_findings
 from schemas.shards import load_npy
-from tasks.inspect.kinds import guess_kind
-from tasks.inspect.sources import ShardGroup
-from tasks.inspect.tarstream import Sample, ShardReadError, key_is, samples
-from tasks.inspect.validate import IMAGE_SUFFIXES, sample_findings
+from tasks.shards.reading import Sample, ShardReadError, key_is, samples
 
 SMALL_ARRAY = 64
 

@@ -1,7 +1,7 @@
 """A synthetic COCO person-keypoints tree: `annotations/person_keypoints_{split}2017.json`,
 `{split}2017/{id:012d}.jpg`, and NeuralAnnot SMPL-X pseudo ground truth for both splits.
 
-Each person is a stand-in SMPL-X body in a mild standing pose (tasks.synthetic.bodies); its COCO-17
+Each person is a stand-in SMPL-X body in a mild standing pose (synthetic.bodies); its COCO-17
 joints, projected by the entry's camera, are the labelled keypoints, and the image shows a stick
 figure drawn exactly there. Some keypoints are marked
 occluded (v=1), some unlabelled (v=0 at 0,0: a figure cut by the image border), one
@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from schemas.skeletons import COCO_KEYPOINTS, COCO_SKELETON
-from tasks.synthetic.bodies import coco_joints, placement, project, sample_params
-from tasks.synthetic.figures import background, draw_figure
+from synthetic.bodies import coco_joints, placement, project, sample_params
+from synthetic.figures import background, draw_figure
 
 SPLITS = {"train": 96, "val": 24}
 SMPLX_FILE = "MSCOCO_{split}_SMPLX_all_NeuralAnnot.json"

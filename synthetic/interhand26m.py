@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from schemas.shards import HAND_JOINTS
-from tasks.synthetic.figures import background
-from tasks.synthetic.hands import ManoHands, draw_hand, look_at, project
+from synthetic.figures import background
+from synthetic.hands import ManoHands, draw_hand, look_at, project
 
 # InterHand2.6M's per-hand joint order: tips first, wrist last
 INTERHAND_NAMES = [f"{f}{i}" for f in ("thumb", "index", "middle", "ring", "pinky") for i in (4, 3, 2, 1)] + ["wrist"]

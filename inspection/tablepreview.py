@@ -8,8 +8,8 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
-from tasks.inspect.drawing import PALETTE, Picture, Tile, blank, draw_body, draw_box, draw_label, layout, with_caption
-from tasks.inspect.tableread import ClipFrames
+from inspection.drawing import PALETTE, Picture, Tile, blank, draw_body, draw_box, draw_label, layout, with_caption
+from inspection.tableread import ClipFrames
 
 TILE_WIDTH = 320
 
@@ -49,8 +49,8 @@ def clip_preview(
     tile_width: int = TILE_WIDTH,
     min_score: float = 0.3,
 ) -> Picture:
-    """The grid; `video_frames` maps frame index -> BGR frame of the raw video (any that lack one
-    are drawn on grey)."""
+    """The grid; `video_frames` maps frame index -> RGB frame of the raw video, as
+    tasks.video.decode.read_frames gives them (any that lack one are drawn on grey)."""
     width, height = int(clip["width"]) or 640, int(clip["height"]) or 480
     chosen = list(chosen) if chosen is not None else pick_frames(frames, int(clip["num_frames"]), count)
     scale = tile_width / width
@@ -61,7 +61,7 @@ def clip_preview(
         if source is not None and source.shape[:2] != (height, width):
             notes.append(f"frame {frame}: video is {source.shape[1]}x{source.shape[0]}, the clip row says {width}x{height}; drawn on grey")
             source = None
-        canvas = source.copy() if source is not None else blank(height, width)
+        canvas = cv2.cvtColor(source, cv2.COLOR_RGB2BGR) if source is not None else blank(height, width)
         drawn = draw_frame(canvas, frames, frame, thickness, min_score)
         small = cv2.resize(canvas, (tile_width, int(round(height * scale))), interpolation=cv2.INTER_AREA)
         tiles.append(with_caption(small, [f"frame {frame}: {drawn} person(s)"]))

@@ -17,7 +17,7 @@ import braceexpand
 
 from schemas import SchemaError
 from schemas.manifest import MANIFEST_NAME, WIDS_INDEX_NAME, Manifest, ShardEntry
-from tasks.inspect.tarstream import is_url, local_path
+from tasks.shards.reading import is_url, local_path
 
 SHARD_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 _GLOB_CHARS = set("*?[")

@@ -1,6 +1,6 @@
 """Synthetic copies of each raw source, in its exact layout, deterministic from a seed.
 
-Each generator module `tasks/synthetic/<dataset>.py` holds
+Each generator module `synthetic/<dataset>.py` holds
 `generate(out: Path, seed: int, body_models: dict[str, Path]) -> int` that writes one source's raw
 tree into `out` and returns how many items (images or videos) it wrote.
 """
@@ -19,7 +19,7 @@ BODY_MODELS_DIR = "body_models"
 def generator(name: str) -> Callable[[Path, int, dict[str, Path]], int]:
     if name not in DATASETS:
         raise KeyError(f"no synthetic generator for {name!r}; known: {', '.join(DATASETS)}")
-    return importlib.import_module(f"tasks.synthetic.{name}").generate
+    return importlib.import_module(f"synthetic.{name}").generate
 
 
 def write_sample(
@@ -29,7 +29,7 @@ def write_sample(
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, Path]:
     """Write the stand-in body models, then every dataset's raw tree, under `out`."""
-    from tasks.bodymodels import write_all
+    from synthetic.bodymodels import write_all
 
     out.mkdir(parents=True, exist_ok=True)
     body_models = write_all(out / BODY_MODELS_DIR, seed=seed)

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from schemas.arrays import flat_values
 from schemas.tables import NUM_KEYPOINTS, TABLES
 
 
@@ -88,13 +89,6 @@ class ClipFrames:
         return np.flatnonzero(self.frame_idx == frame)
 
 
-def _values(column: pa.ChunkedArray, depth: int) -> np.ndarray:
-    values = column.combine_chunks()
-    for _ in range(depth):
-        values = values.flatten()
-    return values.to_numpy(zero_copy_only=False)
-
-
 def clip_frames(folder: Path, clip_id: str) -> ClipFrames:
     table = read_table(folder, "frames", filters=[("clip_id", "==", clip_id)])
     table = table.sort_by([("frame_idx", "ascending"), ("track_id", "ascending")])
@@ -102,8 +96,8 @@ def clip_frames(folder: Path, clip_id: str) -> ClipFrames:
     return ClipFrames(
         frame_idx=table.column("frame_idx").to_numpy(),
         track_id=table.column("track_id").to_numpy(),
-        bbox=_values(table.column("bbox"), 1).reshape(n, 4).astype(np.float64),
+        bbox=flat_values(table.column("bbox"), 1).reshape(n, 4).astype(np.float64),
         bbox_score=table.column("bbox_score").to_numpy().astype(np.float64),
-        keypoints=_values(table.column("keypoints"), 2).reshape(n, NUM_KEYPOINTS, 2).astype(np.float64),
-        keypoint_scores=_values(table.column("keypoint_scores"), 1).reshape(n, NUM_KEYPOINTS).astype(np.float64),
+        keypoints=flat_values(table.column("keypoints"), 2).reshape(n, NUM_KEYPOINTS, 2).astype(np.float64),
+        keypoint_scores=flat_values(table.column("keypoint_scores"), 1).reshape(n, NUM_KEYPOINTS).astype(np.float64),
     )

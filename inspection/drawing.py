@@ -7,7 +7,6 @@ and at what scale, so keypoints can be mapped onto it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -17,6 +16,7 @@ import numpy as np
 
 from schemas.shards import HAND_SKELETON
 from schemas.skeletons import COCO_SKELETON
+from tasks.atomic import write_bytes
 
 # BGR, bright and distinct on photos and on the dark canvas alike.
 PALETTE = [
@@ -158,7 +158,4 @@ def write_image(path: Path, image: np.ndarray) -> Path:
     if not ok:
         raise ValueError(f"{path}: OpenCV could not encode the image")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_bytes(buffer.tobytes())
-    os.replace(tmp, path)
-    return path
+    return write_bytes(path, buffer.tobytes())

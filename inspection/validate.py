@@ -13,10 +13,10 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from inspection.kinds import guess_kind
+from inspection.sources import ShardGroup
 from schemas.shards import KEY_PATTERN, KINDS, PERSON_IMAGE, sample_problems
-from tasks.inspect.kinds import guess_kind
-from tasks.inspect.sources import ShardGroup
-from tasks.inspect.tarstream import Sample, ShardReadError, samples
+from tasks.shards.reading import Sample, ShardReadError, samples
 
 IMAGE_SUFFIXES = ("jpg", "jpeg", "png", "webp")
 

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from tasks.inspect.shardstats import distribution
-from tasks.inspect.tableread import ClipFrames, read_table, table_path
+from inspection.shardstats import distribution
+from inspection.tableread import ClipFrames, read_table, table_path
 
 SHOWN_FAILURES = 20
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from synthetic.clips import Actor, Angles, Clip, color, pose, walk, write_clip
 from tasks.readers.aihub_falldown import OPTIONS, split_of
-from tasks.synthetic.clips import Actor, Angles, Clip, color, pose, walk, write_clip
 
 WIDTH, HEIGHT, FPS = 320, 180, 30.0
 VIDEOS = {"swoon": {"train": 4, "val": 2}, "wander": {"train": 4, "val": 2}}

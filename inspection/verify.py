@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from inspection.sources import ShardGroup, wids_index
 from schemas.manifest import MANIFEST_NAME, WIDS_INDEX_NAME
-from tasks.inspect.sources import ShardGroup, wids_index
-from tasks.inspect.tarstream import ShardReadError, samples
+from tasks.shards.reading import ShardReadError, samples
 
 CHUNK = 1 << 20
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tasks.synthetic.figures import background, draw_figure
+from synthetic.figures import background, draw_figure
 
 POSE_FORMAT = "posefoundry-poses"
 POSE_VERSION = 1

@@ -23,7 +23,7 @@ _FINGER_COLORS = ((60, 60, 240), (60, 200, 240), (60, 220, 60), (240, 160, 40), 
 
 
 def model_path(body_models: dict[str, Path], side: str) -> Path:
-    """The stand-in MANO file of a side, as `tasks.bodymodels.write_all` names it."""
+    """The stand-in MANO file of a side, as `synthetic.bodymodels.write_all` names it."""
     return Path(body_models[f"mano_{side}"])
 
 
@@ -35,7 +35,7 @@ class ManoHands:
         import smplx
         import torch
 
-        from tasks.bodymodels import fix_left_shapedirs
+        from synthetic.bodymodels import fix_left_shapedirs
 
         self._torch = torch
         self.layers = {}
@@ -47,7 +47,7 @@ class ManoHands:
     def joints(self, side: str, pose: np.ndarray, shape: np.ndarray, trans: np.ndarray) -> np.ndarray:
         """Joints in metres, common order, for axis-angle `pose` (3 global + 45), one hand [48] -> [21, 3]
         or a batch [B, 48] -> [B, 21, 3] (one batched call is much cheaper than many)."""
-        from tasks.bodymodels import mano_joints_with_tips
+        from synthetic.bodymodels import mano_joints_with_tips
 
         torch = self._torch
         single = np.ndim(pose) == 1

@@ -15,11 +15,11 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from inspection.kinds import guess_kind
+from inspection.sources import ShardGroup
 from schemas.shards import HAND_CLIP, HAND_JOINTS, PERSON_IMAGE, load_npy
 from schemas.skeletons import COCO_KEYPOINTS
-from tasks.inspect.kinds import guess_kind
-from tasks.inspect.sources import ShardGroup
-from tasks.inspect.tarstream import Sample, ShardReadError, extensions, samples
+from tasks.shards.reading import Sample, ShardReadError, extensions, samples
 
 HAND_STAT_MEMBERS = ("joint_valid.npy", "hand_bbox.npy", "has_mano.npy")
 STAT_MEMBERS = {"json", *HAND_STAT_MEMBERS}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.synthetic.clips import Actor, Angles, Clip, color, pose, walk, write_clip
+from synthetic.clips import Actor, Angles, Clip, color, pose, walk, write_clip
 
 CLIPS_PER_CLASS = {"train": 24, "val": 8}
 WIDTH, HEIGHT, FPS, FRAMES = 320, 240, 30.0, 64

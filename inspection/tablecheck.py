@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from inspection.tableread import table_path
 from schemas.tables import TABLES, folder_problems
 from schemas.version import SCHEMA_VERSION
-from tasks.inspect.tableread import table_path
 
 SHOWN = 5
 
