@@ -44,7 +44,7 @@ from schemas.manifest import WIDS_INDEX_NAME, ShardEntry  # noqa: E402
 from tasks.fingerprint import sha256_file  # noqa: E402
 from tasks.readers import coco  # noqa: E402
 from tasks.shards import assemble, cache  # noqa: E402
-from tasks.shards.item import ItemResult  # noqa: E402
+from tasks.items import ItemResult  # noqa: E402
 from tasks.shards.layout import cut, shard_name  # noqa: E402
 from tasks.shards.reading import shard_pipeline  # noqa: E402
 from tasks.shards.tarball import encode_sample, write_shard  # noqa: E402
@@ -59,7 +59,7 @@ def source_samples(root: Path | None, annotations: str, images: str, split: str,
     opts = {**coco.OPTIONS, "annotations": annotations, "images": images}
     samples = []
     for item in coco.enumerate_items(root, split, opts):
-        samples += coco.load_samples(root, item, opts)
+        samples += coco.load_records(root, item, opts)
     if not samples:
         raise SystemExit(f"no COCO samples under {root} ({annotations}, split {split})")
     return samples

@@ -125,7 +125,7 @@ def _names(event: str, wanted: dict[str, int]) -> list[str]:
         when = "day" if scenario % 3 else "night"
         name = (f"{scenario}-{scenario % 7 + 1}_cam{scenario % 4 + 1:02d}_{event}{scenario % 9 + 1:02d}"
                 f"_place{scenario % 5 + 1:02d}_{when}_summer")
-        split = split_of(f"{event}/{name}.mp4", list(wanted), share)
+        split = split_of(f"{event}/{name}.mp4", share)
         if left.get(split, 0) > 0:
             left[split] -= 1
             names.append(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import difflib
 import hashlib
 import json
@@ -11,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from tasks.readers import READERS, reader_module
+from tasks.readers.options import runtime_free
 
 OUTPUTS = ("shards", "skeletons")
 TOP_LEVEL = {
     "name": str, "description": str, "reader": str, "output": str, "root": (str, type(None)),
-    "splits": list, "labels": dict, "failure_threshold": (int, float), "options": dict,
+    "splits": list, "required_splits": list, "labels": dict, "failure_threshold": (int, float), "options": dict,
 }
 REQUIRED = ("name", "reader", "output")
 
@@ -34,14 +35,17 @@ class DatasetSpec:
     source: Path
     root: Path | None = None
     splits: list[str] = field(default_factory=list)
+    required_splits: list[str] = field(default_factory=list)
     labels: dict[str, int] = field(default_factory=dict)
     failure_threshold: float = 0.05
     options: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
     def settings_hash(self) -> str:
-        """What the outputs depend on besides the raw bytes: the reader and its options."""
-        payload = json.dumps({"reader": self.reader, "options": self.options, "labels": self.labels}, sort_keys=True)
+        """What the outputs depend on besides the raw bytes: the reader and its options (not the
+        ones that only change speed)."""
+        options = runtime_free(reader_module(self.reader).Options(**self.options))
+        payload = json.dumps({"reader": self.reader, "options": options, "labels": self.labels}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def require_root(self) -> Path:
@@ -57,33 +61,34 @@ def _suggest(key: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(sorted(known))}"
 
 
-def _check_options(source: Path, given: dict, defaults: dict, prefix: str = "options") -> dict:
-    merged = copy.deepcopy(defaults)
-    for key, value in given.items():
-        where = f"{prefix}.{key}"
-        if key not in defaults:
-            raise SpecError(f"{source}: unknown option {where!r}{_suggest(key, list(defaults))}")
-        default = defaults[key]
-        if isinstance(default, dict) and default:
-            if not isinstance(value, dict):
-                raise SpecError(f"{source}: option {where!r} must be a mapping, got {value!r}")
-            merged[key] = _check_options(source, value, default, where)
-            continue
-        if default is not None and value is not None and not _same_kind(default, value):
-            raise SpecError(
-                f"{source}: option {where!r} is {value!r} ({type(value).__name__}), "
-                f"expected {type(default).__name__} like the default {default!r}"
-            )
-        merged[key] = value
-    return merged
+def _where(loc: tuple) -> str:
+    return ".".join(["options", *(str(part) for part in loc)])
 
 
-def _same_kind(default: Any, value: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(default))
+def _siblings(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the model found at `loc`'s parent (for "did you mean")."""
+    for part in loc[:-1]:
+        info = model.model_fields.get(str(part))
+        if info is None:
+            return []
+        nested = [a for a in (info.annotation, *getattr(info.annotation, "__args__", ())) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(model.model_fields)
+
+
+def _check_options(source: Path, given: dict, model: type[BaseModel]) -> dict:
+    """The reader's Options model decides; the first error names the file and the dotted key."""
+    try:
+        return model(**given).model_dump()
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(p for p in first["loc"] if not isinstance(p, int)) or ("?",)
+        where = _where(tuple(first["loc"]))
+        if first["type"] == "extra_forbidden":
+            raise SpecError(f"{source}: unknown option {where!r}{_suggest(str(loc[-1]), _siblings(model, loc))}") from None
+        raise SpecError(f"{source}: option {where!r} is {first.get('input')!r}: {first['msg']}") from None
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
@@ -154,11 +159,29 @@ def load_spec(
     for key in REQUIRED:
         if key not in data:
             raise SpecError(f"{source}: missing required key {key!r}")
-    if data["reader"] not in READERS:
-        raise SpecError(f"{source}: unknown reader {data['reader']!r}{_suggest(data['reader'], list(READERS))}")
-    module = reader_module(data["reader"])
+    try:
+        module = reader_module(data["reader"])
+    except KeyError as err:
+        raise SpecError(f"{source}: unknown reader {err.args[0]!r}{_suggest(data['reader'], list(READERS))}") from None
     if data["output"] not in OUTPUTS or data["output"] != module.OUTPUT:
         raise SpecError(f"{source}: reader {data['reader']!r} writes {module.OUTPUT!r}, but output is {data['output']!r}")
+    labels = dict(data.get("labels", {}))
+    options = dict(data["options"])
+    if "labels" in module.Options.model_fields:
+        if "labels" in options:
+            raise SpecError(f"{source}: put labels at the top level ('labels:'), not under options")
+        options["labels"] = labels
+    checked = _check_options(source, options, module.Options)
+    splits = list(data.get("splits", []))
+    unknown = [s for s in data.get("required_splits", []) if s not in splits]
+    if unknown:
+        raise SpecError(f"{source}: required_splits names {unknown}, which 'splits' ({splits}) lacks")
+    windows = checked.get("windows")
+    missing = [n for n in (windows["positive"], windows["negative"]) if n not in labels] if windows else []
+    if missing:
+        raise SpecError(f"{source}: options.windows names label(s) {missing} that 'labels' lacks ({sorted(labels)})")
+    if "labels" in checked and not labels:
+        raise SpecError(f"{source}: 'labels' must map label names to class ids, e.g. {{NonFight: 0, Fight: 1}}")
     threshold = data.get("failure_threshold", 0.05)
     if not 0 <= threshold <= 1:
         raise SpecError(f"{source}: failure_threshold is {threshold}, expected a share between 0 and 1")
@@ -169,9 +192,10 @@ def load_spec(
         output=data["output"],
         source=source,
         root=Path(chosen_root) if chosen_root is not None else None,
-        splits=list(data.get("splits", [])),
-        labels=dict(data.get("labels", {})),
+        splits=splits,
+        required_splits=list(data.get("required_splits", [])),
+        labels=labels,
         failure_threshold=float(threshold),
-        options=_check_options(source, data["options"], module.OPTIONS),
+        options=checked,
         description=data.get("description", ""),
     )

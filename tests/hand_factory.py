@@ -24,7 +24,7 @@ def build_hand_shards(raw: Path, out: Path, datasets: tuple[str, ...] = ("interh
         module = reader_module(spec.reader)
         for split in spec.splits:
             samples = [s for item in module.enumerate_items(raw / name, split, options)
-                       for s in module.load_samples(raw / name, item, options)]
+                       for s in module.load_records(raw / name, item, options)]
             if samples:
                 write_split(out / name / split, name, split, HAND_CLIP, samples, per_shard=16)
         folders[name] = out / name

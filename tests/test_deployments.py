@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,36 @@ def test_serve_refuses_to_take_over_worker_deployments_and_the_worker_keeps_work
     states = [r["state"] for r in flow_runs(deployed, "build-dataset/coco")]
     assert states and set(states) == {"COMPLETED"}, states
     assert (out / "val" / "manifest.json").is_file()
+
+
+def latest_artifact(env: dict, key: str) -> str:
+    code = (
+        "import asyncio\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey\n"
+        "async def main():\n"
+        "    async with get_client() as client:\n"
+        f"        found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[{key!r}])))\n"
+        "        print(sorted(found, key=lambda a: a.created)[-1].data)\n"
+        "asyncio.run(main())\n"
+    )
+    return subprocess.run(["python", "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+@pytest.mark.slow
+def test_a_deployed_build_past_its_failure_threshold_ends_failed(deployed, coco_raw, tmp_path):
+    """The policy lives in the flow: a deployment run says what the CLI's exit code says."""
+    raw = tmp_path / "coco"
+    shutil.copytree(coco_raw, raw)
+    victim = sorted((raw / "val2017").iterdir())[0]
+    victim.write_bytes(b"not an image")
+    before = Counter(r["state"] for r in flow_runs(deployed, "build-dataset/coco"))
+    for threshold in ("0.0", "0.5"):
+        prefect(deployed, "deployment", "run", "build-dataset/coco", "--param", f"root={raw}",
+                "--param", f"out={tmp_path / 'out'}", "--param", f'overrides=["failure_threshold={threshold}"]')
+        prefect(deployed, "worker", "start", "--pool", "posefoundry", "--run-once", timeout=600)
+        after = Counter(r["state"] for r in flow_runs(deployed, "build-dataset/coco"))
+        assert after - before == Counter({"FAILED" if threshold == "0.0" else "COMPLETED": 1}), (threshold, after, before)
+        before = after
+        failures = latest_artifact(deployed, "coco-failures")
+        assert f"val2017/{victim.name}" in failures and "JPEG" in failures

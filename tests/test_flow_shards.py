@@ -19,6 +19,7 @@ import wids
 from typer.testing import CliRunner
 
 from flows.build import run_build
+from flows.report import BuildFailed
 from schemas.manifest import MANIFEST_NAME, WIDS_INDEX_NAME, Manifest
 from tasks.fingerprint import sha256_file
 
@@ -139,7 +140,7 @@ def test_failures_are_quarantined_and_set_the_exit_code(prefect_harness, coco_ra
                 for s in ("train", "val"))
     result = CliRunner().invoke(app, [*args, "--set", f"failure_threshold={1.5 / items}"])  # 2 failed: above it
     assert result.exit_code == 1, result.output
-    assert "above the spec's failure_threshold" in result.output
+    assert "val: 1 of 23 items failed (4%), above the failure_threshold" in result.output
     quarantined = {q.item: q for split in ("train", "val") for q in Manifest.read(tmp_path / "out" / split / MANIFEST_NAME).quarantined}
     assert quarantined[f"coco-train-{victim['image_id']}"].file == "annotations/person_keypoints_train2017.json"
     assert "keypoint nose at (5000, 10)" in quarantined[f"coco-train-{victim['image_id']}"].reason
@@ -152,10 +153,16 @@ def test_failures_are_quarantined_and_set_the_exit_code(prefect_harness, coco_ra
     assert result.exit_code == 0, result.output
 
 
-def test_missing_split_is_reported(prefect_harness, coco_raw, tmp_path):
+def test_a_missing_split_is_skipped_unless_required(prefect_harness, coco_raw, tmp_path):
     report = build(coco_raw, tmp_path / "out", overrides=["splits=[val, test]"])
-    assert [(f.item, f.file) for f in report.failures] == [("test (whole split)", "annotations/person_keypoints_test2017.json")]
-    assert (tmp_path / "out" / "val" / MANIFEST_NAME).is_file()
+    assert report.failures == [] and report.failed == 0
+    assert report.warnings == ["split 'test' skipped: annotations/person_keypoints_test2017.json: annotation file not found"]
+    assert (tmp_path / "out" / "val" / MANIFEST_NAME).is_file() and not (tmp_path / "out" / "test").exists()
+
+    with pytest.raises(BuildFailed) as failed:
+        build(coco_raw, tmp_path / "required", overrides=["splits=[val, test]", "required_splits=[test]"])
+    assert [(f.item, f.file) for f in failed.value.report.failures] == [("test (whole split)", "annotations/person_keypoints_test2017.json")]
+    assert failed.value.lines == ["test: 1 of 1 items failed (100%), above the failure_threshold 5%"]
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.build import run_build
+from flows.report import BuildFailed
 from schemas.tables import folder_problems
 from tasks.video.tables import PARTS_DIR
 from video_factory import truncate
@@ -88,8 +89,10 @@ def test_broken_videos_and_xml_fail_alone_with_their_reasons(prefect_harness, ai
     videos[3].with_suffix(".xml").write_text("<annotation><header><fps>30</fps>")
     videos[4].with_suffix(".pose.json").write_text("{not json")
     out = tmp_path / "out"
-    report = build("aihub_falldown", aihub, out)
-    assert (report.items, report.written, report.failed) == (12, 7, 5)
+    with pytest.raises(BuildFailed, match="train: 4 of 8 items failed"):  # above the spec's 20%
+        build("aihub_falldown", aihub, out)
+    report = build("aihub_falldown", aihub, out, "failure_threshold=0.6")
+    assert (report.items, report.skipped, report.failed) == (12, 7, 5)
     reasons = {f.file: f.reason for f in report.failures}
     rel = [v.relative_to(aihub).as_posix() for v in videos]
     assert "not a readable video" in reasons[rel[0]]
@@ -97,7 +100,7 @@ def test_broken_videos_and_xml_fail_alone_with_their_reasons(prefect_harness, ai
     assert "not a readable video" in reasons[rel[2]]
     assert "not well-formed XML" in reasons[rel[3].replace(".mp4", ".xml")]
     assert "not JSON" in reasons[rel[4]]
-    assert all(str(aihub) in r for r in reasons.values())  # every reason names its file
+    assert set(reasons) == {*rel[:3], rel[3].replace(".mp4", ".xml"), rel[4]}  # every failure names its file
     assert folder_problems(out) == []
     clips = {c["path"]: c for c in pq.read_table(out / "clips.parquet").to_pylist()}
     assert len(clips) == 12
@@ -106,11 +109,11 @@ def test_broken_videos_and_xml_fail_alone_with_their_reasons(prefect_harness, ai
     samples = pq.read_table(out / "samples.parquet").to_pylist()
     assert {s["clip_id"] for s in samples} == {clips[p]["clip_id"] for p in rel[5:]}
     assert {s["label_name"] for s in samples} == {"Normal", "Falldown"}
-    again = build("aihub_falldown", aihub, out)  # the failures are remembered, not retried
+    again = build("aihub_falldown", aihub, out, "failure_threshold=0.6")  # the failures are remembered, not retried
     assert (again.written, again.skipped, again.failed) == (0, 7, 5)
 
     truncate(sorted(aihub.rglob("*.mp4"))[5], sorted(aihub.rglob("*.mp4"))[5], 0.6)
-    later = build("aihub_falldown", aihub, out)  # a video truncated later fails on its own
+    later = build("aihub_falldown", aihub, out, "failure_threshold=0.6")  # a video truncated later fails on its own
     assert (later.written, later.failed) == (0, 6)
 
 

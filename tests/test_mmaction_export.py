@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import mmstack
+from tasks.rawfiles import FileDigests
 from tasks.readers import reader_module
 from tasks.spec import load_spec
 from tasks.video.mmaction import export_pickle
@@ -31,12 +32,8 @@ def build_tables(name: str, root: Path, out: Path, limit: int) -> None:
     """The tables of the first `limit` videos of each split, without Prefect."""
     spec = load_spec(name, DATASETS, root=root)
     reader = reader_module(spec.reader)
-    items = reader.videos(spec)
-    chosen = [i for s in spec.splits for i in [i for i in items if i.split == s][:limit]]
-    results = [
-        build_part(i, root, spec.options, spec.settings_hash(), out / "parts", lambda it, n: reader.samples(spec, it, n))
-        for i in chosen
-    ]
+    chosen = [i for s in spec.splits for i in reader.enumerate_items(root, s, spec.options)[:limit]]
+    results = [build_part(i, reader, FileDigests(root), spec.options, spec.settings_hash(), out / "parts") for i in chosen]
     merge_parts(out, [out / "parts" / r.part for r in results])
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tasks.items import ItemError, MissingSplit
 from tasks.readers import aihub_falldown as reader
-from tasks.spec import load_spec
+from tasks.spec import SpecError, load_spec
+from tasks.video.items import VideoItem, cut_samples
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 
@@ -39,23 +41,40 @@ def spec_for(root: Path, *overrides: str):
     return load_spec("aihub_falldown", DATASETS, root=root, overrides=list(overrides))
 
 
+def records(root: Path, *overrides: str) -> dict[str, dict | ItemError]:
+    """Every video's record (or the error its annotations give), by path, through the protocol."""
+    spec = spec_for(root, *overrides)
+    found: dict[str, dict | ItemError] = {}
+    for split in spec.splits:
+        for item in reader.enumerate_items(root, split, spec.options):
+            try:
+                (found[item.files[0]],) = reader.load_records(root, item, spec.options)
+            except ItemError as err:
+                found[item.files[0]] = err
+    return found
+
+
 def test_videos_get_events_labels_and_both_splits(tree):
-    items = reader.videos(spec_for(tree))
-    assert len(items) == 12 and all(i.error is None for i in items)
-    swoons = [i for i in items if i.path.startswith("swoon/")]
-    assert all(i.label_name == "Falldown" and i.label == 1 for i in swoons)
-    assert all(i.label_name == "Normal" and i.label == 0 for i in items if i.path.startswith("wander/"))
-    assert all(any(e["name"] == "falldown" for e in i.events) for i in swoons)
-    assert {(i.split, i.label) for i in items} == {("train", 0), ("train", 1), ("val", 0), ("val", 1)}
-    assert items[0].clip_id == items[0].path.removesuffix(".mp4")
-    assert items[0].sidecars == [items[0].path.replace(".mp4", ".xml")]
+    found = records(tree)
+    assert len(found) == 12 and not any(isinstance(r, ItemError) for r in found.values())
+    swoons = [r for r in found.values() if r["path"].startswith("swoon/")]
+    assert all(r["label_name"] == "Falldown" and r["label"] == 1 for r in swoons)
+    assert all(r["label_name"] == "Normal" and r["label"] == 0 for r in found.values() if r["path"].startswith("wander/"))
+    assert all(any(e["name"] == "falldown" for e in r["events"]) for r in swoons)
+    assert {(r["split"], r["label"]) for r in found.values()} == {("train", 0), ("train", 1), ("val", 0), ("val", 1)}
+    first = next(iter(found.values()))
+    assert first["clip_id"] == first["path"].removesuffix(".mp4")
+    spec = spec_for(tree)
+    item = reader.enumerate_items(tree, "train", spec.options)[0]
+    assert item.files == (item.files[0], item.files[0].replace(".mp4", ".xml"))  # the XML is part of the item
 
 
 def test_windows_are_labelled_by_the_falldown_ranges(tree):
     spec = spec_for(tree)
-    item = next(i for i in reader.videos(spec) if i.label == 1)
+    record = next(r for r in records(tree).values() if r["label"] == 1)
+    item = VideoItem(**record)
     (start, end), *_ = [(e["start"], e["end"]) for e in item.events if e["name"] == "falldown"]
-    spans = reader.samples(spec, item, 300)
+    spans = cut_samples(item, 300, spec.options["windows"], spec.labels)
     assert [s.start for s in spans] == [0, 50, 100, 150, 200]
     for s in spans:
         assert s.sample_id == f"{item.clip_id}@{s.start:06d}-{s.end:06d}"
@@ -66,50 +85,43 @@ def test_windows_are_labelled_by_the_falldown_ranges(tree):
 
 
 def test_a_split_folder_in_the_path_decides_the_split():
-    assert reader.split_of("Validation/swoon/a.mp4", ["train", "val"], 0.25) == "val"
-    assert reader.split_of("train/swoon/a.mp4", ["train", "val"], 1.0) == "train"
-    shares = [reader.split_of(f"swoon/{i}.mp4", ["train", "val"], 0.25) for i in range(400)]
+    assert reader.split_of("Validation/swoon/a.mp4", 0.25) == "val"
+    assert reader.split_of("train/swoon/a.mp4", 1.0) == "train"
+    shares = [reader.split_of(f"swoon/{i}.mp4", 0.25) for i in range(400)]
     assert 0.15 < shares.count("val") / 400 < 0.35
 
 
-def test_malformed_missing_and_wrong_xml_fail_their_video_only(tree):
+def test_malformed_and_wrong_xml_fail_their_video_only(tree):
     videos = sorted(tree.rglob("*.mp4"))
     videos[0].with_suffix(".xml").write_text("<annotation><header><fps>30</fps></header><object>")
-    videos[1].with_suffix(".xml").unlink()
     text = videos[2].with_suffix(".xml").read_text()
     videos[2].with_suffix(".xml").write_text(text.replace("<start>", "<start>x", 1))
-    items = {i.path: i for i in reader.videos(spec_for(tree))}
-    broken = {p.relative_to(tree).as_posix() for p in videos[:3]}
-    for path, item in items.items():
-        assert (item.error is not None) == (path in broken), path
-    first = items[videos[0].relative_to(tree).as_posix()]
-    assert "not well-formed XML" in first.error and first.error.startswith(str(videos[0].with_suffix(".xml")))
-    assert first.error_file == videos[0].relative_to(tree).with_suffix(".xml").as_posix()
-    assert "missing (every AI Hub video needs its same-stem XML)" in items[videos[1].relative_to(tree).as_posix()].error
-    assert "expected a frame number" in items[videos[2].relative_to(tree).as_posix()].error
+    found = records(tree)
+    broken = {p.relative_to(tree).as_posix() for p in (videos[0], videos[2])}
+    for path, record in found.items():
+        assert isinstance(record, ItemError) == (path in broken), path
+    first = found[videos[0].relative_to(tree).as_posix()]
+    assert "not well-formed XML" in first.reason
+    assert first.file == videos[0].relative_to(tree).with_suffix(".xml").as_posix()
+    assert "expected a frame number" in found[videos[2].relative_to(tree).as_posix()].reason
 
 
 def test_labels_the_windows_name_must_exist(tree):
-    spec = spec_for(tree, "windows.positive=Fall")
-    with pytest.raises(ValueError, match=r"windows.positive/negative name label\(s\) \['Fall'\]"):
-        reader.videos(spec)
+    with pytest.raises(SpecError, match=r"options.windows names label\(s\) \['Fall'\]"):
+        spec_for(tree, "windows.positive=Fall")
 
 
-def test_an_empty_root_is_a_clear_error(tmp_path):
-    with pytest.raises(ValueError, match=r"no videos under .* match '\*\*/\*\.mp4'"):
-        reader.videos(spec_for(tmp_path))
+def test_an_empty_split_is_a_missing_split(tmp_path):
+    with pytest.raises(MissingSplit, match=r"no videos of split 'train' match '\*\*/\*\.mp4'"):
+        reader.enumerate_items(tmp_path, "train", spec_for(tmp_path).options)
 
 
 @pytest.mark.parametrize("fps", ["nan", "inf", "-30"])
 def test_a_non_finite_fps_fails_its_video_only(tree, fps):
     videos = sorted(tree.rglob("*.mp4"))
     xml = videos[0].with_suffix(".xml")
-    original = xml.read_text()
-    xml.write_text(re.sub(r"<fps>[^<]*</fps>", f"<fps>{fps}</fps>", original, count=1))
-    try:
-        items = {i.path: i for i in reader.videos(spec_for(tree))}
-    finally:
-        xml.write_text(original)
+    xml.write_text(re.sub(r"<fps>[^<]*</fps>", f"<fps>{fps}</fps>", xml.read_text(), count=1))
+    found = records(tree)
     broken = videos[0].relative_to(tree).as_posix()
-    assert "<header/fps>" in items[broken].error and "expected a finite number > 0" in items[broken].error
-    assert all(item.error is None for path, item in items.items() if path != broken)
+    assert "<header/fps>" in found[broken].reason and "expected a finite number > 0" in found[broken].reason
+    assert not any(isinstance(r, ItemError) for path, r in found.items() if path != broken)

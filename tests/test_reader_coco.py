@@ -13,9 +13,9 @@ import pytest
 
 from schemas.shards import sample_problems
 from synthetic.coco import _COLORS
+from tasks.items import ItemError
 from tasks.readers import coco
-from tasks.readers.coco import OPTIONS, enumerate_items, load_samples
-from tasks.shards.item import ItemError
+from tasks.readers.coco import OPTIONS, enumerate_items, load_records
 
 REAL = {**OPTIONS, "annotations": "test_coco.json", "images": "."}
 
@@ -23,7 +23,7 @@ REAL = {**OPTIONS, "annotations": "test_coco.json", "images": "."}
 def by_image(root: Path, split: str, opts: dict) -> dict[int, dict]:
     out = {}
     for item in enumerate_items(root, split, opts):
-        (sample,) = load_samples(root, item, opts)
+        (sample,) = load_records(root, item, opts)
         assert sample_problems(sample, coco.KIND) == []
         out[json.loads(sample["json"])["image_id"]] = {**sample, "meta": json.loads(sample["json"])}
     return out
@@ -70,7 +70,7 @@ def test_synthetic_smplx_and_filters(coco_raw):
     assert {int(i.key.rsplit("-", 1)[1]) for i in items} == with_keypoints < {im["id"] for im in data["images"]}
     everything = enumerate_items(root, "train", {**opts, "require_keypoints": False})
     assert len(everything) == len(data["images"])
-    (sample,) = load_samples(root, items[0], opts)
+    (sample,) = load_records(root, items[0], opts)
     person = json.loads(sample["json"])["persons"][0]
     truth = json.loads((root / "annotations/MSCOCO_train_SMPLX_all_NeuralAnnot.json").read_text())[str(person["id"])]
     assert person["smplx"]["body_pose"] == truth["smplx_param"]["body_pose"]
@@ -92,7 +92,7 @@ def test_unreadable_image(broken):
     item = first_item(broken)
     (broken / item.files[0]).write_bytes(b"\xff\xd8 this is not a JPEG at all")
     with pytest.raises(ItemError) as err:
-        load_samples(broken, item, OPTIONS)
+        load_records(broken, item, OPTIONS)
     assert err.value.file == item.files[0]
     assert "truncated" in err.value.reason or "decode" in err.value.reason
 
@@ -102,7 +102,7 @@ def test_truncated_image(broken):
     path = broken / item.files[0]
     path.write_bytes(path.read_bytes()[:2000])
     with pytest.raises(ItemError, match="truncated JPEG"):
-        load_samples(broken, item, OPTIONS)
+        load_records(broken, item, OPTIONS)
 
 
 def test_keypoints_outside_the_image(broken):
@@ -110,7 +110,7 @@ def test_keypoints_outside_the_image(broken):
     person = item.data["persons"][0]
     person["keypoints"][0:3] = [item.data["image"]["width"] + 50, 10, 2]
     with pytest.raises(ItemError) as err:
-        load_samples(broken, item, OPTIONS)
+        load_records(broken, item, OPTIONS)
     assert err.value.file == "annotations/person_keypoints_val2017.json"
     assert "keypoint nose at" in err.value.reason and "outside" in err.value.reason
 
@@ -122,7 +122,7 @@ def test_annotation_that_does_not_parse(broken):
     path.write_text(json.dumps(data))
     item = next(i for i in enumerate_items(broken, "val", OPTIONS) if i.key == f"coco-val-{data['annotations'][0]['image_id']}")
     with pytest.raises(ItemError, match="keypoints has 48 values, expected 51"):
-        load_samples(broken, item, OPTIONS)
+        load_records(broken, item, OPTIONS)
     path.write_text(path.read_text()[:-20])
     with pytest.raises(ItemError) as err:
         enumerate_items(broken, "val", OPTIONS)

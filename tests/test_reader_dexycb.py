@@ -13,8 +13,8 @@ import yaml
 
 from schemas.shards import load_npy, sample_problems
 from tasks.readers import dexycb
-from tasks.readers.dexycb import OPTIONS, enumerate_items, in_setup, load_samples
-from tasks.shards.item import ItemError
+from tasks.readers.dexycb import OPTIONS, enumerate_items, in_setup, load_records
+from tasks.items import ItemError
 from tasks.shards.mano import pca_to_axis_angle, pose_components
 
 
@@ -78,7 +78,7 @@ def test_metres_to_mm_and_pca_to_axis_angle(raw):
     root = raw / "dexycb"
     opts = options(raw)
     item = next(i for i in enumerate_items(root, "train", opts) if i.data["side"] == "right" and i.data["frames"][0] > 0)
-    (sample,) = load_samples(root, item, opts)
+    (sample,) = load_records(root, item, opts)
     assert sample_problems(sample, dexycb.KIND) == []
     values, meta = arrays(sample), json.loads(sample["json"])
     assert meta["mano_pose_format"] == "axis_angle" and meta["handedness"] == "right"
@@ -108,7 +108,7 @@ def test_without_a_model_the_pose_stays_pca(raw):
     root = raw / "dexycb"
     opts = options(raw, mano_model_dir=None)
     item = enumerate_items(root, "val", opts)[0]
-    (sample,) = load_samples(root, item, opts)
+    (sample,) = load_records(root, item, opts)
     labels = np.load(root / item.files[1])
     assert json.loads(sample["json"])["mano_pose_format"] == "pca"
     np.testing.assert_allclose(arrays(sample)["mano_pose"][0], labels["pose_m"][0, :48], rtol=1e-6)
@@ -120,7 +120,7 @@ def test_frames_without_a_hand_give_no_clip(raw):
     empty = [i for i in enumerate_items(root, "train", opts)
              if np.all(np.load(root / i.files[1])["joint_3d"] == -1)]
     assert empty
-    assert load_samples(root, empty[0], opts) == []
+    assert load_records(root, empty[0], opts) == []
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_bad_labels_and_meta_are_named(raw, broken):
     item = enumerate_items(broken, "val", opts)[0]
     (broken / item.files[3]).write_bytes(b"not an npz")
     with pytest.raises(ItemError) as err:
-        load_samples(broken, item, opts)
+        load_records(broken, item, opts)
     assert err.value.file == item.files[3] and "labels do not load" in err.value.reason
     meta = broken / item.data["subject"] / item.data["sequence"] / "meta.yml"
     data = yaml.safe_load(meta.read_text())
@@ -144,7 +144,7 @@ def test_bad_labels_and_meta_are_named(raw, broken):
     bad = [i for i in items if "problem" in i.data]
     assert len(bad) == 1 and bad[0].key.endswith(item.data["sequence"])
     with pytest.raises(ItemError, match="lacks serials, num_frames, mano_sides or mano_calib"):
-        load_samples(broken, bad[0], opts)
+        load_records(broken, bad[0], opts)
 
 
 def test_missing_model_file_fails_the_split(raw):

@@ -13,9 +13,9 @@ import pytest
 
 from schemas.shards import load_npy, sample_problems
 from tasks.readers import interhand26m
-from tasks.readers.interhand26m import OPTIONS, TO_COMMON, enumerate_items, load_samples
+from tasks.readers.interhand26m import OPTIONS, TO_COMMON, enumerate_items, load_records
 from tasks.shards.crop import project
-from tasks.shards.item import ItemError
+from tasks.items import ItemError
 
 CLIPS = {**OPTIONS, "clip": {"length": 4, "stride": 1}}
 REAL = {**OPTIONS, "annotations": "test_interhand2.6m_{part}.json", "images": ".", "clip": {"length": 1, "stride": 1}}
@@ -28,7 +28,7 @@ def arrays(sample: dict) -> dict[str, np.ndarray]:
 def load_all(root: Path, split: str, opts: dict) -> dict[str, dict]:
     out = {}
     for item in enumerate_items(root, split, opts):
-        (sample,) = load_samples(root, item, opts)
+        (sample,) = load_records(root, item, opts)
         assert sample_problems(sample, interhand26m.KIND) == []
         out[item.key] = sample
     return out
@@ -196,7 +196,7 @@ def test_joint_outside_the_image_is_refused(broken):
     item = enumerate_items(broken, "train", CLIPS)[0]
     item.data["frames"][1]["camera"]["princpt"] = [-400.0, 100.0]
     with pytest.raises(ItemError) as err:
-        load_samples(broken, item, CLIPS)
+        load_records(broken, item, CLIPS)
     assert err.value.file == "annotations/train/InterHand2.6M_train_data.json"
     assert "outside the" in err.value.reason and item.files[1] in err.value.reason
 
@@ -205,7 +205,7 @@ def test_unreadable_image_is_named(broken):
     item = enumerate_items(broken, "train", CLIPS)[0]
     (broken / item.files[2]).write_bytes(b"garbage")
     with pytest.raises(ItemError) as err:
-        load_samples(broken, item, CLIPS)
+        load_records(broken, item, CLIPS)
     assert err.value.file == item.files[2] and "does not decode" in err.value.reason
 
 
@@ -216,7 +216,7 @@ def test_missing_camera_is_named(broken):
     path.write_text(json.dumps(cameras))
     items = [i for i in enumerate_items(broken, "train", CLIPS) if i.data["camera"] == "400314"]
     with pytest.raises(ItemError, match="camera 400314 of capture 0: no such camera"):
-        load_samples(broken, items[0], CLIPS)
+        load_records(broken, items[0], CLIPS)
 
 
 def test_broken_json_fails_the_split(broken):

@@ -14,10 +14,12 @@ import wids
 
 from schemas.manifest import WIDS_INDEX_NAME, ShardEntry
 from schemas.shards import dump_npy, load_npy
-from tasks.shards import assemble, cache
-from tasks.shards.item import ItemResult, SampleRef
+from tasks import itemcache as cache
+from tasks.shards import assemble
+from tasks.items import ItemResult, SampleRef
 from tasks.shards.layout import cut, shard_name
-from tasks.shards.tarball import SampleError, encode_sample, temporary_name, write_shard
+from tasks.atomic import temporary_name
+from tasks.shards.tarball import SampleError, encode_sample, write_shard
 
 
 def samples(count: int, size: int = 1000) -> list[dict]:
@@ -118,7 +120,7 @@ def test_assembled_shards_equal_directly_written_ones(tmp_path):
     for sample in source:  # one item per sample, fingerprints in a different order than the keys
         fingerprint = f"{len(results):x}" * 8
         refs = cache.store(folder, fingerprint, [sample["__key__"]], [encode_sample(sample)])
-        results.append(ItemResult(sample["__key__"], fingerprint, refs))
+        results.append(ItemResult(sample["__key__"], fingerprint, samples=refs))
     plans = assemble.plan_shards("toy", "train", results[::-1], max_samples=2, max_bytes=1 << 30)
     assert [p.name for p in plans] == [shard_name("toy", "train", i) for i in range(3)]
     split_dir = tmp_path / "out" / "train"
@@ -135,13 +137,13 @@ def test_leftovers_are_removed(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     temporary_name(tmp_path / "toy-train-000000.tar").write_bytes(b"half")
     removed = assemble.remove_leftovers(tmp_path, "toy", "train", {"toy-train-000000.tar"})
-    assert removed == [".toy-train-000000.tar.partial", "toy-train-000001.tar"]
+    assert removed == [".toy-train-000000.tar.tmp", "toy-train-000001.tar"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "other.tar", "toy-train-000000.tar"]
 
 
 def test_duplicate_sample_keys_are_refused():
     refs_a = SampleRef("same", 0, 512, "a")
     refs_b = SampleRef("same", 0, 512, "b")
-    results = [ItemResult("item-a", "fa", (refs_a,)), ItemResult("item-b", "fb", (refs_b,))]
+    results = [ItemResult("item-a", "fa", samples=(refs_a,)), ItemResult("item-b", "fb", samples=(refs_b,))]
     with pytest.raises(ValueError, match="sample key 'same' comes from two items"):
         assemble.plan_shards("toy", "train", results, 10, 1 << 20)

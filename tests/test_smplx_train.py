@@ -31,7 +31,7 @@ def coco_shards(raw: Path, out: Path, strip_every: int) -> Path:
     count = 0
     for split in spec.splits:
         samples = [s for item in module.enumerate_items(raw / "coco", split, dict(spec.options))
-                   for s in module.load_samples(raw / "coco", item, dict(spec.options))]
+                   for s in module.load_records(raw / "coco", item, dict(spec.options))]
         if split == "train":
             for sample in samples:
                 meta = json.loads(sample["json"])

@@ -64,7 +64,7 @@ def test_output_must_match_the_reader(tmp_path):
 
 
 def test_option_of_the_wrong_type(tmp_path):
-    with pytest.raises(SpecError, match=r"option 'options.max_persons' is 'two' \(str\), expected int"):
+    with pytest.raises(SpecError, match=r"option 'options.max_persons' is 'two': Input should be a valid integer"):
         load_spec("mine", write(tmp_path, GOOD), overrides=["max_persons=two"])
 
 

@@ -18,27 +18,32 @@ import hashlib
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Optional
 
+from pydantic import Field
+
+from tasks.items import Item, ItemError, MissingSplit
 from tasks.readers import options
-from tasks.video.items import SampleSpan, VideoItem
-from tasks.video.windows import cut_windows
-
-if TYPE_CHECKING:
-    from tasks.spec import DatasetSpec
 
 OUTPUT = "skeletons"
-OPTIONS = {
-    **options.VIDEO,
-    "videos": "**/*.mp4",
-    "windows": {
-        "length": 100, "stride": 50, "min_overlap": 0.3,
-        "action": "falldown", "positive": "Falldown", "negative": "Normal",
-    },
-    "xml": {"frame_base": 0, "end_inclusive": False},
-    "val_share": 0.25,
-}
+KIND = "video"
+
+
+class XmlOptions(options.Strict):
+    frame_base: int = Field(0, ge=0, le=1, description="the XML counts frames from 0 or 1")
+    end_inclusive: bool = Field(False, description="an XML range's end frame belongs to it")
+
+
+class Options(options.VideoOptions):
+    videos: str = Field("**/*.mp4", description="glob of the videos under the raw root")
+    windows: Optional[options.WindowOptions] = options.WindowOptions()
+    xml: XmlOptions = XmlOptions()
+    val_share: float = Field(0.25, ge=0, le=1, description="share of videos in val when no folder names the split")
+
+
+OPTIONS = Options().model_dump()
 SPLIT_ALIASES = {"training": "train", "validation": "val", "valid": "val"}
+SPLITS = ("train", "val", "test")
 
 
 class AnnotationError(ValueError):
@@ -117,68 +122,41 @@ def parse_xml(path: Path, frame_base: int = 0, end_inclusive: bool = False) -> d
     }
 
 
-def split_of(rel: str, splits: list[str], val_share: float) -> str:
-    known = {s.lower(): s for s in splits}
+def split_of(rel: str, val_share: float) -> str:
+    """A folder named like a split (train, val, test, Training, Validation) decides; otherwise a
+    stable hash of the file name puts `val_share` of the videos in val, the rest in train."""
     for part in Path(rel).parts[:-1]:
         name = SPLIT_ALIASES.get(part.lower(), part.lower())
-        if name in known:
-            return known[name]
+        if name in SPLITS:
+            return name
     digest = int(hashlib.sha256(Path(rel).stem.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    if "val" in known and digest < val_share:
-        return known["val"]
-    return known.get("train", splits[0] if splits else "train")
+    return "val" if digest < val_share else "train"
 
 
-def _labels(spec: "DatasetSpec") -> tuple[tuple[str, int], tuple[str, int]]:
-    windows = spec.options["windows"]
-    names = (windows["positive"], windows["negative"])
-    missing = [n for n in names if n not in spec.labels]
-    if missing:
-        raise ValueError(f"{spec.source}: windows.positive/negative name label(s) {missing} that 'labels' lacks ({sorted(spec.labels)})")
-    return (names[0], int(spec.labels[names[0]])), (names[1], int(spec.labels[names[1]]))
-
-
-def videos(spec: "DatasetSpec") -> list[VideoItem]:
-    """Every mp4 with its XML read; a video whose XML is missing or broken becomes an item that
-    fails with the reason, so the rest of the build goes on."""
-    root = spec.require_root()
-    (pos_name, pos), (neg_name, neg) = _labels(spec)
-    action = spec.options["windows"]["action"]
-    xml_options = spec.options["xml"]
+def enumerate_items(root: Path, split: str, opts: dict[str, Any]) -> list[Item]:
+    """Every mp4 of the split with its same-stem XML (a missing XML fails that video only)."""
     items = []
-    for path in sorted(root.glob(spec.options["videos"])):
+    for path in sorted(Path(root).glob(opts["videos"])):
         rel = path.relative_to(root).as_posix()
-        xml = path.with_suffix(".xml")
-        item = VideoItem(
-            clip_id=str(Path(rel).with_suffix("")), path=rel,
-            split=split_of(rel, spec.splits, spec.options["val_share"]),
-            label=neg, label_name=neg_name, sidecars=[xml.relative_to(root).as_posix()],
-        )
-        try:
-            meta = parse_xml(xml, xml_options["frame_base"], xml_options["end_inclusive"]) if xml.is_file() else None
-            if meta is None:
-                raise AnnotationError(f"{xml}: missing (every AI Hub video needs its same-stem XML)")
-        except AnnotationError as err:
-            item.error, item.error_file = str(err), xml.relative_to(root).as_posix()
-        else:
-            item.events = meta["events"]
-            if any(e["name"] == action for e in item.events):
-                item.label, item.label_name = pos, pos_name
-        items.append(item)
+        if split_of(rel, opts["val_share"]) != split:
+            continue
+        negative = opts["windows"]["negative"] if opts["windows"] else ""
+        items.append(Item(str(Path(rel).with_suffix("")), (rel, Path(rel).with_suffix(".xml").as_posix()),
+                          {"split": split, "label": int(opts["labels"].get(negative, -1)), "label_name": negative}))
     if not items:
-        raise ValueError(f"no videos under {root} match {spec.options['videos']!r}")
+        raise MissingSplit(str(root), f"no videos of split {split!r} match {opts['videos']!r}")
     return items
 
 
-def samples(spec: "DatasetSpec", item: VideoItem, num_frames: int) -> list[SampleSpan]:
-    """Windows of the video, positive where they overlap the action's ranges enough."""
-    (pos_name, pos), (neg_name, neg) = _labels(spec)
-    windows = spec.options["windows"]
-    ranges = [(e["start"], e["end"]) for e in item.events if e["name"] == windows["action"]]
-    return [
-        SampleSpan(
-            f"{item.clip_id}@{w.start:06d}-{w.end:06d}", w.start, w.end,
-            pos if w.positive else neg, pos_name if w.positive else neg_name,
-        )
-        for w in cut_windows(num_frames, windows["length"], windows["stride"], windows["min_overlap"], ranges)
-    ]
+def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The clip's record from its XML: events, and the positive label when the action occurs."""
+    video, xml = item.files
+    try:
+        meta = parse_xml(Path(root) / xml, opts["xml"]["frame_base"], opts["xml"]["end_inclusive"])
+    except AnnotationError as err:
+        raise ItemError(xml, str(err).removeprefix(f"{Path(root) / xml}: ")) from None
+    windows = opts["windows"] or {}
+    positive = any(e["name"] == windows.get("action") for e in meta["events"])
+    label_name = windows["positive"] if positive else item.data["label_name"]
+    return [{"clip_id": item.key, "path": video, "split": item.data["split"], "label": int(opts["labels"].get(label_name, -1)),
+             "label_name": label_name, "events": meta["events"]}]

@@ -9,28 +9,32 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from schemas.shards import PERSON_IMAGE, SMPLX_PARAMS
 from schemas.skeletons import COCO_KEYPOINTS
+from pydantic import Field
+
 from tasks.readers import options
 from tasks.shards.annotations import read_json
 from tasks.shards.images import check_jpeg, read_bytes
-from tasks.shards.item import Item, ItemError
+from tasks.items import Item, ItemError
 
 OUTPUT = "shards"
 KIND = PERSON_IMAGE
-OPTIONS = {
-    "annotations": "annotations/person_keypoints_{split}2017.json",
-    "images": "{split}2017",
-    "smplx_annotations": None,
-    "require_keypoints": True,
-    "image_margin": 0.0,
-    "items_per_task": 64,
-    "shards": options.SHARDS,
-}
+
+
+class Options(options.ImageOptions):
+    annotations: str = Field("annotations/person_keypoints_{split}2017.json", description="keypoint annotation file of a split")
+    images: str = Field("{split}2017", description="image folder of a split")
+    smplx_annotations: Optional[str] = Field(None, description="NeuralAnnot SMPL-X file of a split (optional per split)")
+    require_keypoints: bool = Field(True, description="only images with at least one labelled person")
+    image_margin: float = Field(0.0, ge=0, description="pixels a keypoint may lie outside the image before it is flagged")
+
+
+OPTIONS = Options().model_dump()
 PERSON_CATEGORY = 1
 _ANNOTATION_FIELDS = ("id", "bbox", "area", "iscrowd", "keypoints", "num_keypoints")
 
@@ -133,7 +137,7 @@ def _smplx(entry: Any, where: str, smplx_file: str) -> dict[str, Any]:
     return out
 
 
-def load_samples(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
+def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
     image = item.data["image"]
     ann_file = item.data["annotation_file"]
     name = item.files[0]

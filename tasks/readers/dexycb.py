@@ -11,29 +11,38 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import yaml
 
 from schemas.shards import HAND_CLIP
 from tasks.fingerprint import sha256_file
+from pydantic import Field
+
 from tasks.readers import options
 from tasks.shards.handclip import HandFrame, clip_windows, hand_clip_sample
-from tasks.shards.item import Item, ItemError
+from tasks.items import Item, ItemError
 from tasks.shards.mano import AXIS_ANGLE, PCA, pca_to_axis_angle, pose_components
 
 OUTPUT = "shards"
 KIND = HAND_CLIP
-OPTIONS = {
-    "setup": "s0",
-    "intrinsics": "calibration/intrinsics/{serial}_640x480.yml",
-    "mano_calibration": "calibration/mano_{calib}/mano.yml",
-    "mano_model_dir": None,
-    "mano_files": {"right": "MANO_RIGHT.pkl", "left": "MANO_LEFT.pkl"},
-    "fps": 30.0,
-    **options.HAND_CLIPS,
-}
+
+
+class ManoFiles(options.Strict):
+    right: str = "MANO_RIGHT.pkl"
+    left: str = "MANO_LEFT.pkl"
+
+
+class Options(options.HandClipOptions):
+    setup: Literal["s0", "s1", "s2", "s3"] = Field("s0", description="the official split setup")
+    intrinsics: str = Field("calibration/intrinsics/{serial}_640x480.yml", description="camera intrinsics file")
+    mano_calibration: str = Field("calibration/mano_{calib}/mano.yml", description="per-subject MANO shape file")
+    mano_files: ManoFiles = ManoFiles()
+    fps: float = Field(30.0, gt=0, description="frame rate, for clip timestamps")
+
+
+OPTIONS = Options().model_dump()
 SUBJECT = re.compile(r"^\d{8}-subject-\d{2}$")
 SPLITS = ("train", "val", "test")
 
@@ -180,7 +189,7 @@ def _mano_file(opts: dict[str, Any], side: str) -> str | None:
     return str(Path(opts["mano_model_dir"]) / opts["mano_files"][side])
 
 
-def load_samples(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
+def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
     data = item.data
     if "problem" in data:
         raise ItemError(*data["problem"])

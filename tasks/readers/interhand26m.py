@@ -12,26 +12,31 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from schemas.shards import HAND_CLIP
+from pydantic import Field
+
 from tasks.readers import options
 from tasks.shards.annotations import read_json
 from tasks.shards.handclip import HandFrame, clip_windows, hand_clip_sample
-from tasks.shards.item import Item, ItemError
+from tasks.items import Item, ItemError
 from tasks.shards.mano import AXIS_ANGLE, rotate_global
 
 OUTPUT = "shards"
 KIND = HAND_CLIP
-OPTIONS = {
-    "annotations": "annotations/{split}/InterHand2.6M_{split}_{part}.json",
-    "images": "images/{split}",
-    "hand_types": ["right", "left", "interacting"],
-    "fps": 30.0,
-    **options.HAND_CLIPS,
-}
+
+
+class Options(options.HandClipOptions):
+    annotations: str = Field("annotations/{split}/InterHand2.6M_{split}_{part}.json", description="{split} and {part} fill it")
+    images: str = Field("images/{split}", description="image folder of a split")
+    hand_types: list[Literal["right", "left", "interacting"]] = Field(["right", "left", "interacting"], description="frames of these hand types")
+    fps: float = Field(30.0, gt=0, description="frame rate, for clip timestamps")
+
+
+OPTIONS = Options().model_dump()
 PARTS = ("data", "camera", "joint_3d")
 MANO_PART = "MANO_NeuralAnnot"
 SIDES = {"right": 0, "left": 21}
@@ -148,7 +153,7 @@ def _hand_frame(image_path: str, record: dict, fps: float, data_file: str) -> Ha
     return frame
 
 
-def load_samples(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
+def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
     data = item.data
     data_file = data["annotation_files"]["data"]
     try:

@@ -1,39 +1,132 @@
-"""Option blocks shared by several readers (each reader's OPTIONS starts from these)."""
+"""Reader options as typed models: the one place their names, types, limits and defaults live.
 
-SHARDS = {"max_samples": 1000, "max_bytes": 256 * 1024 * 1024}
+A spec's `options:` block and `--set` overrides are validated against the reader's `Options`
+model (unknown keys are errors, with a "did you mean"), `posefoundry readers` prints them from the
+same definitions, and the build receives the validated values as a plain dict. Fields marked
+`RUNTIME` change how fast a build runs, never what it writes, so they stay out of the settings
+hash that names outputs.
+"""
 
-HAND_CLIPS = {
-    "clip": {"length": 1, "stride": 1},
-    "crop": {"scale": 1.5, "size": 256, "quality": 95},
-    "image_margin": 0.0,
-    "mano_model_dir": None,
-    "shards": SHARDS,
-}
+from __future__ import annotations
 
-# Video -> skeleton tables. decode: every `stride`-th frame, longer side shrunk to `max_side`,
-# `batch` frames at a time; a file with more than `truncation_tolerance` of its declared frames
-# missing is truncated. pose: the backend (annotations | mediapipe | rtmo | onnx) and its files
-# (`config` + `checkpoint` for rtmo, `model` for onnx, `annotations` the per-video file pattern),
-# `device` auto | cpu | cuda, at most `max_people` persons a frame scoring `score_threshold`.
-# tracking: ByteTrack thresholds; `max_persons` tracks per clip are kept.
-VIDEO = {
-    "decode": {"stride": 1, "max_side": 640, "batch": 32, "truncation_tolerance": 0.01},
-    "pose": {
-        "backend": "annotations",
-        "config": None,
-        "checkpoint": None,
-        "model": None,
-        "annotations": "{stem}.pose.json",
-        "device": "auto",
-        "batch_size": 8,
-        "score_threshold": 0.3,
-        "max_people": 4,
-        "boxes": "annotations",
-        "box_config": None,
-        "box_checkpoint": None,
-        "box_model": None,
-    },
-    "tracking": {"high_score": 0.5, "low_score": 0.1, "match_iou": 0.3, "max_age": 30, "min_hits": 3},
-    "max_persons": 2,
-    "export": {"mmaction": True},
-}
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RUNTIME = {"runtime": True}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ShardLimits(Strict):
+    max_samples: int = Field(1000, gt=0, description="samples per shard at most")
+    max_bytes: int = Field(256 * 1024 * 1024, gt=0, description="bytes per shard at most (one larger sample gets a shard of its own)")
+
+
+class ImageOptions(Strict):
+    """What every image (shard) reader shares."""
+
+    items_per_task: int = Field(64, gt=0, description="items one worker task takes at a time", json_schema_extra=RUNTIME)
+    shards: ShardLimits = ShardLimits()
+
+
+class ClipOptions(Strict):
+    length: int = Field(1, gt=0, description="T, consecutive annotated frames of one hand per sample")
+    stride: int = Field(1, gt=0, description="frames between the starts of two clips")
+
+
+class CropOptions(Strict):
+    scale: float = Field(1.5, gt=0, description="crop side as a multiple of the hand box's longer side")
+    size: int = Field(256, gt=0, description="crop side in pixels")
+    quality: int = Field(95, ge=1, le=100, description="JPEG quality of the crops")
+
+
+class HandClipOptions(ImageOptions):
+    clip: ClipOptions = ClipOptions()
+    crop: CropOptions = CropOptions()
+    image_margin: float = Field(0.0, ge=0, description="pixels a joint may lie outside the image before it counts as out of it")
+    mano_model_dir: Optional[str] = Field(None, description="folder of the MANO model files (.pkl)")
+
+
+class DecodeOptions(Strict):
+    stride: int = Field(1, gt=0, description="every stride-th frame is decoded")
+    max_side: int = Field(640, gt=0, description="frames are shrunk so their longer side is at most this")
+    batch: int = Field(32, gt=0, description="frames decoded and posed at a time", json_schema_extra=RUNTIME)
+    truncation_tolerance: float = Field(0.01, ge=0, le=1, description="share of declared frames that may be missing before a file counts as truncated")
+
+
+class PoseOptions(Strict):
+    backend: Literal["annotations", "mediapipe", "rtmo", "onnx", "rtmpose"] = Field("annotations", description="who finds the persons")
+    config: Optional[str] = Field(None, description="MMPose config (rtmo, rtmpose)")
+    checkpoint: Optional[str] = Field(None, description="MMPose checkpoint (rtmo, rtmpose)")
+    model: Optional[str] = Field(None, description="ONNX model (onnx)")
+    annotations: str = Field("{stem}.pose.json", description="per-video pose file beside the video (annotations)")
+    device: str = Field("auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", description="auto | cpu | cuda[:N]")
+    batch_size: int = Field(8, gt=0, description="frames per inference batch", json_schema_extra=RUNTIME)
+    score_threshold: float = Field(0.3, ge=0, le=1, description="persons scoring less are dropped")
+    max_people: int = Field(4, gt=0, description="persons per frame at most")
+    boxes: Literal["annotations", "mediapipe", "rtmo", "onnx"] = Field("annotations", description="box source of rtmpose")
+    box_config: Optional[str] = Field(None, description="config of the box backend")
+    box_checkpoint: Optional[str] = Field(None, description="checkpoint of the box backend")
+    box_model: Optional[str] = Field(None, description="ONNX model of the box backend")
+
+
+class TrackingOptions(Strict):
+    high_score: float = Field(0.5, ge=0, le=1)
+    low_score: float = Field(0.1, ge=0, le=1)
+    match_iou: float = Field(0.3, ge=0, le=1)
+    max_age: int = Field(30, ge=0, description="frames a lost track is kept")
+    min_hits: int = Field(3, ge=1, description="frames before a track counts")
+
+
+class ExportOptions(Strict):
+    mmaction: bool = Field(True, description="also write MMAction2's skeleton pickle")
+
+
+class WindowOptions(Strict):
+    length: int = Field(100, gt=0, description="frames per window")
+    stride: int = Field(50, gt=0, description="frames between window starts")
+    min_overlap: float = Field(0.3, ge=0, le=1, description="shared share of the shorter of window and event that makes a window positive")
+    action: str = Field("falldown", description="the event name that makes a window positive")
+    positive: str = Field("Falldown", description="label name of positive windows")
+    negative: str = Field("Normal", description="label name of the others")
+
+
+class VideoOptions(Strict):
+    """What every video (skeleton table) reader shares."""
+
+    videos: str = Field("**/*.mp4", description="glob of the videos under the raw root")
+    decode: DecodeOptions = DecodeOptions()
+    pose: PoseOptions = PoseOptions()
+    tracking: TrackingOptions = TrackingOptions()
+    max_persons: int = Field(2, gt=0, description="tracks kept per clip")
+    export: ExportOptions = ExportOptions()
+    windows: Optional[WindowOptions] = Field(None, description="cut clips into labelled windows; null: a whole clip is one sample")
+    labels: dict[str, int] = Field({}, description="label name -> class id; filled from the spec's top-level labels")
+
+
+def runtime_free(model: BaseModel) -> dict[str, Any]:
+    """The options without the RUNTIME fields: what the outputs depend on."""
+    values: dict[str, Any] = {}
+    for name, info in type(model).model_fields.items():
+        if (info.json_schema_extra or {}).get("runtime"):
+            continue
+        value = getattr(model, name)
+        values[name] = runtime_free(value) if isinstance(value, BaseModel) else value
+    return values
+
+
+def describe(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(dotted name, type, default, description) rows for docs and `posefoundry readers`."""
+    rows = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        nested = next((a for a in (annotation, *getattr(annotation, "__args__", ())) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if nested is not None and info.default is not None:
+            rows += describe(nested, f"{prefix}{name}.")
+            continue
+        kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+        rows.append((f"{prefix}{name}", kind, repr(info.default), info.description or ""))
+    return rows

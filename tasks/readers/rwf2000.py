@@ -7,37 +7,38 @@ spec's label names (Fight, NonFight). Frame rate and size are read from each vid
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
+from pydantic import Field
+
+from tasks.items import Item, MissingSplit
 from tasks.readers import options
-from tasks.video.items import SampleSpan, VideoItem
-
-if TYPE_CHECKING:
-    from tasks.spec import DatasetSpec
 
 OUTPUT = "skeletons"
-OPTIONS = {**options.VIDEO, "videos": "{split}/{label}/*.avi"}
+KIND = "video"
 
 
-def videos(spec: "DatasetSpec") -> list[VideoItem]:
-    """Every video of every split and label folder, in a stable order."""
-    root = spec.require_root()
-    if not spec.labels:
-        raise ValueError(f"{spec.source}: 'labels' must map the label folders to class ids, e.g. {{NonFight: 0, Fight: 1}}")
+class Options(options.VideoOptions):
+    videos: str = Field("{split}/{label}/*.avi", description="glob of a split's videos of one label folder")
+
+
+OPTIONS = Options().model_dump()
+
+
+def enumerate_items(root: Path, split: str, opts: dict[str, Any]) -> list[Item]:
+    """Every video of the split's label folders, in a stable order; the clip id is its path."""
     items = []
-    for split in spec.splits:
-        for label_name, label in sorted(spec.labels.items()):
-            pattern = spec.options["videos"].format(split=split, label=label_name)
-            for path in sorted(root.glob(pattern)):
-                rel = path.relative_to(root).as_posix()
-                items.append(VideoItem(str(Path(rel).with_suffix("")), rel, split, int(label), label_name))
+    for label_name, label in sorted(opts["labels"].items()):
+        pattern = opts["videos"].format(split=split, label=label_name)
+        for path in sorted(Path(root).glob(pattern)):
+            rel = path.relative_to(root).as_posix()
+            items.append(Item(str(Path(rel).with_suffix("")), (rel,), {"split": split, "label": int(label), "label_name": label_name}))
     if not items:
-        raise ValueError(
-            f"no videos under {root} match {spec.options['videos']!r} for splits {spec.splits} and labels {sorted(spec.labels)}"
-        )
+        where = ", ".join(opts["videos"].format(split=split, label=name) for name in sorted(opts["labels"]))
+        raise MissingSplit(str(root), f"no videos of split {split!r} ({where})")
     return items
 
 
-def samples(spec: "DatasetSpec", item: VideoItem, num_frames: int) -> list[SampleSpan]:
-    """A whole RWF-2000 clip is one sample."""
-    return [SampleSpan(item.clip_id, 0, num_frames, item.label, item.label_name)]
+def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The clip's record: its label is its folder's."""
+    return [{"clip_id": item.key, "path": item.files[0], "events": [], **item.data}]

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tasks.shards.item import ItemError
+from tasks.items import ItemError, MissingSplit
+from tasks.rawfiles import raw_path
 
 
 def read_json(root: Path, name: str) -> Any:
-    path = Path(root) / name
+    path = raw_path(root, name)
     if not path.is_file():
-        raise ItemError(name, "annotation file not found")
+        raise MissingSplit(name, "annotation file not found")
     try:
         with open(path, "rb") as handle:
             return json.load(handle)

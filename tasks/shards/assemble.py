@@ -1,23 +1,23 @@
 """From item results to a split folder: which shards hold what, which need writing, the records.
 
-A shard's content digest is the list of its samples' record digests: a shard whose digest and size
-match what was last written stays untouched, so a rerun rewrites only the shards that change.
+A shard's content digest is the list of its samples' record digests: a shard whose digest matches
+what was last written, and whose bytes still hash to what the manifest says, stays untouched, so a
+rerun rewrites only the shards that change (or that something corrupted since).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from schemas.manifest import MANIFEST_NAME, WIDS_INDEX_NAME, Manifest, Quarantined, ShardEntry
-from tasks.fingerprint import sha256_json
-from tasks.shards import cache
-from tasks.shards.item import ItemResult, SampleRef
+from tasks import atomic, itemcache
+from tasks.fingerprint import sha256_file, sha256_json
+from tasks.items import ItemResult, SampleRef
 from tasks.shards.layout import cut, shard_name, shard_pattern
-from tasks.shards.tarball import temporary_name, write_shard
+from tasks.shards.tarball import write_shard
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def plan_shards(dataset: str, split: str, results: Sequence[ItemResult], max_sam
 
 
 def state_dir(out: Path, split: str) -> Path:
-    return Path(out) / cache.CACHE_DIR / split / "shards"
+    return Path(out) / itemcache.CACHE_DIR / split / "shards"
 
 
 def _state_path(out: Path, split: str, name: str) -> Path:
@@ -62,17 +62,17 @@ def current_entry(out: Path, split: str, folder: Path, plan: ShardPlan) -> Shard
         return None
     if entry.get("digest") != plan.digest or shard.stat().st_size != entry.get("bytes"):
         return None
+    if sha256_file(shard) != entry.get("sha256"):  # a flipped bit keeps the size: hash it again
+        return None
     return ShardEntry(plan.name, len(plan.samples), entry["bytes"], entry["sha256"])
 
 
 def write_planned(out: Path, split: str, folder: Path, items_dir: Path, plan: ShardPlan) -> ShardEntry:
     folder.mkdir(parents=True, exist_ok=True)
-    written = write_shard(folder / plan.name, cache.read_records(items_dir, plan.samples))
+    written = write_shard(folder / plan.name, itemcache.read_records(items_dir, plan.samples))
     state = _state_path(out, split, plan.name)
     state.parent.mkdir(parents=True, exist_ok=True)
-    tmp = state.with_name(f".{state.name}.partial")
-    tmp.write_text(json.dumps({"digest": plan.digest, "bytes": written.bytes, "sha256": written.sha256}))
-    os.replace(tmp, state)
+    atomic.write_text(state, json.dumps({"digest": plan.digest, "bytes": written.bytes, "sha256": written.sha256}))
     return ShardEntry(plan.name, written.samples, written.bytes, written.sha256)
 
 
@@ -83,7 +83,7 @@ def remove_leftovers(folder: Path, dataset: str, split: str, keep: set[str]) -> 
         return removed
     pattern = shard_pattern(dataset, split)
     for path in sorted(folder.iterdir()):
-        partial = path.name.startswith(".") and path.name.endswith(".partial")
+        partial = path.name.startswith(".") and path.name.endswith(atomic.SUFFIX)
         if partial or (pattern.match(path.name) and path.name not in keep):
             path.unlink()
             removed.append(path.name)
@@ -94,15 +94,6 @@ def wids_index(dataset: str, split: str, shards: Sequence[ShardEntry]) -> str:
     """wids' dataset description; urls are relative to the index, so the folder can move."""
     shardlist = [{"url": s.name, "nsamples": s.samples, "filesize": s.bytes} for s in shards]
     return json.dumps({"wids_version": 1, "name": f"{dataset}-{split}", "shardlist": shardlist}, indent=2, sort_keys=True) + "\n"
-
-
-def _write_if_changed(path: Path, text: str) -> bool:
-    if path.is_file() and path.read_text() == text:
-        return False
-    tmp = temporary_name(path)
-    tmp.write_text(text)
-    os.replace(tmp, path)
-    return True
 
 
 def record_split(
@@ -116,12 +107,12 @@ def record_split(
 ) -> list[Path]:
     """Write the wids index and the manifest (only when their content changed); returns what was written."""
     folder.mkdir(parents=True, exist_ok=True)
-    source = sha256_json(sorted((r.key, r.fingerprint) for r in results))
+    source = sha256_json(sorted((r.key, r.source) for r in results))
     quarantined = [Quarantined(r.key, r.file, r.reason) for r in sorted(results, key=lambda r: r.key) if r.failed]
     manifest = Manifest(dataset, split, kind, source, params_hash, list(shards), quarantined)
     written = []
-    if _write_if_changed(folder / WIDS_INDEX_NAME, wids_index(dataset, split, shards)):
+    if atomic.write_if_changed(folder / WIDS_INDEX_NAME, wids_index(dataset, split, shards)):
         written.append(folder / WIDS_INDEX_NAME)
-    if _write_if_changed(folder / MANIFEST_NAME, manifest.to_json()):
+    if atomic.write_if_changed(folder / MANIFEST_NAME, manifest.to_json()):
         written.append(folder / MANIFEST_NAME)
     return written

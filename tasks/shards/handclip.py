@@ -16,7 +16,7 @@ import numpy as np
 from schemas.shards import HAND_JOINTS, NUM_HAND_JOINTS, dump_npy, frame_member
 from tasks.shards.crop import crop_image, points_bbox, project, square_crop
 from tasks.shards.images import decode, encode_jpeg, read_bytes
-from tasks.shards.item import ItemError
+from tasks.items import ItemError
 
 
 @dataclass

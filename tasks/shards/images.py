@@ -8,13 +8,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tasks.shards.item import ItemError
+from tasks.items import ItemError
+from tasks.rawfiles import raw_path
 
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
 def read_bytes(root: Path, name: str) -> bytes:
-    path = Path(root) / name
+    path = raw_path(root, name)
     try:
         return path.read_bytes()
     except FileNotFoundError:

@@ -8,7 +8,6 @@ ustar: webdataset, wids (which parses headers itself) and every tar tool read th
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import tarfile
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from schemas.shards import KEY_PATTERN
+from tasks import atomic
 
 BLOCK = tarfile.BLOCKSIZE
 RECORD = tarfile.RECORDSIZE
@@ -106,21 +106,16 @@ class WrittenShard:
     sha256: str
 
 
-def temporary_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.partial")
-
-
 def write_shard(path: Path, records: Iterable[bytes]) -> WrittenShard:
     """Write encoded samples as one tar under a temporary name, then rename it into place.
 
     A reader (or a rerun after a crash) never sees a half-written shard under its final name.
     """
     path = Path(path)
-    tmp = temporary_name(path)
     digest = BackgroundDigest()
     size = count = 0
     try:
-        with open(tmp, "wb") as handle:
+        with atomic.atomic_open(path) as handle:
             for record in records:
                 handle.write(record)
                 digest.update(record)
@@ -132,5 +127,4 @@ def write_shard(path: Path, records: Iterable[bytes]) -> WrittenShard:
             size += len(tail)
     finally:
         sha256 = digest.hexdigest()
-    os.replace(tmp, path)
     return WrittenShard(path, count, size, sha256)

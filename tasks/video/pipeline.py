@@ -1,23 +1,26 @@
-"""One video through the whole path: decode -> pose -> track -> top persons -> its table part.
+"""One video through the whole path: record -> decode -> pose -> track -> top persons -> its part.
 
-Plain functions (the Prefect flow wraps `build_part` in a task; the bench and tests call them
-directly). A video whose bytes, sidecars, settings and code are unchanged since its part was
-written is not decoded again. A video that cannot be decoded or whose annotations are broken
-becomes a part with a failed clip row saying why; an unexpected error gives a failed row too but
-no part, so the next build tries that video again.
+Plain functions (the tables writer wraps `build_part` in a Prefect task; the bench and tests call
+them directly). A video whose item fingerprint (raw bytes, annotation files, settings, code) and
+pose inputs are unchanged since its part was written is not decoded again. A video that cannot be
+decoded or whose annotations are broken becomes a part with a failed clip row saying why; an
+unexpected error, or a raw file that is missing, gives a failed row too but no part, so the next
+build tries that video again.
 """
 
 from __future__ import annotations
 
-import functools
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
 
+from tasks import itemcache
 from tasks.fingerprint import sha256_file, sha256_json
+from tasks.items import Item, ItemError, ItemResult
+from tasks.rawfiles import FileDigests
 from tasks.video.decode import DecodeError, VideoDecoder, VideoInfo, prefetch
-from tasks.video.items import SampleSpan, VideoItem
+from tasks.video.items import VideoItem, cut_samples
 from tasks.video.pose import PoseBackend, make_backend
 from tasks.video.pose.annotations import AnnotationError as PoseFileError
 from tasks.video.tables import clip_row, clips_table, frames_table, part_clip, part_name, samples_table, write_part
@@ -25,25 +28,6 @@ from tasks.video.tracking import Tracks, track_persons
 
 # Errors that belong to the input (the same bytes fail the same way): their failed parts are kept.
 INPUT_ERRORS = (DecodeError, PoseFileError)
-
-
-class ItemError(ValueError):
-    """The reader could not read this video's annotations (e.g. a malformed XML)."""
-
-
-@dataclass
-class PartResult:
-    clip_id: str
-    path: str
-    status: str  # written | unchanged | failed
-    part: str | None
-    sha256: str
-    error: str | None = None
-    error_file: str | None = None
-    frames: int = 0
-    tracks: int = 0
-    seconds: float = 0.0
-    clip: dict[str, Any] = field(default_factory=dict)
 
 
 def pose_settings(options: dict[str, Any], backend: PoseBackend) -> dict[str, Any]:
@@ -77,77 +61,73 @@ def estimate_tracks(
     return decoder.info, tracks
 
 
-@functools.cache
-def code_digest() -> str:
-    """A digest of the code that shapes a part (this package): a part made by other code is not
-    reused, so a fix to decoding, poses or tracking reaches every video on the next build."""
-    package = Path(__file__).parent
-    return sha256_json({p.relative_to(package).as_posix(): sha256_file(p) for p in sorted(package.rglob("*.py"))})
-
-
-def part_key(item: VideoItem, sha256: str, sidecars: dict[str, str], spec_hash: str, pose_hash: str) -> str:
-    return sha256_json({
-        "raw": sha256, "sidecars": sidecars, "spec": spec_hash, "pose": pose_hash,
-        "item": item.to_dict(), "code": code_digest(),
-    })
-
-
-def _digest(path: Path) -> str:
-    return sha256_file(path) if path.is_file() else "missing"
+CODE = Path(__file__).parent
 
 
 def build_part(
-    item: VideoItem,
-    root: Path,
+    item: Item,
+    reader: ModuleType,
+    digests: FileDigests,
     options: dict[str, Any],
-    spec_hash: str,
+    settings: str,
     parts_dir: Path,
-    samples: Callable[[VideoItem, int], list[SampleSpan]],
-    known_sha256: str | None = None,
     progress: Progress | None = None,
-) -> PartResult:
-    """Make (or reuse) the table part of one video; never raises for a bad video."""
+) -> ItemResult:
+    """Make (or reuse) the table part of one video; never raises for a bad video. `reader` is the
+    video reader module (its load_records gives the clip's record); `settings` names the spec's
+    settings and the code (the part is reused only when both are unchanged)."""
     started = time.perf_counter()
-    video = root / item.path
     backend = make_backend(options["pose"])
-    settings = pose_settings(options, backend)
-    pose_hash = sha256_json(settings)[:16]
-    sha = known_sha256 or _digest(video)
-    sidecars = {p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p): _digest(p)
-                for p in [root / s for s in item.sidecars] + backend.inputs(video)}
-    name = part_name(item.clip_id, part_key(item, sha, sidecars, spec_hash, pose_hash))
-    result = PartResult(item.clip_id, item.path, "written", name, sha)
-    if (parts_dir / name / "clips.parquet").is_file():
-        result.clip = part_clip(parts_dir / name)
-        result.status = "unchanged" if result.clip["status"] == "ok" else "failed"
-        result.error = result.clip["error"]
-        result.error_file = item.error_file or item.path
-        return result
+    pose_hash = sha256_json(pose_settings(options, backend))[:16]
     try:
-        if item.error:
-            raise ItemError(item.error)
+        fingerprint = itemcache.item_fingerprint(digests, item, settings)
+    except ItemError as err:
+        return ItemResult(item.key, "", status="failed", file=err.file, reason=err.reason, digests=digests.fresh,
+                          clip=_clip(item, err.reason, backend.name, pose_hash))
+    source = itemcache.source_fingerprint(item, digests)
+    video = digests.root / item.files[0]
+    sha = digests.fresh[item.files[0]][2]
+    inputs = {p.name: sha256_file(p) if p.is_file() else "missing" for p in backend.inputs(video)}
+    name = part_name(item.key, sha256_json([fingerprint, pose_hash, inputs]))
+    done = dict(key=item.key, fingerprint=fingerprint, source=source, part=name, digests=digests.fresh)
+    if (parts_dir / name / "clips.parquet").is_file():
+        row = part_clip(parts_dir / name)
+        failed = row["status"] != "ok"
+        file = next((f for f in reversed(item.files) if f in (row["error"] or "")), item.files[0]) if failed else ""
+        return ItemResult(**done, status="failed" if failed else "unchanged", file=file, reason=row["error"] or "", clip=row)
+    try:
+        record = VideoItem(**reader.load_records(digests.root, item, options)[0])
+    except ItemError as err:
+        return _failed_part(parts_dir, done, _clip(item, err.reason, backend.name, pose_hash, sha), err.file)
+    try:
         info, tracks = estimate_tracks(video, options, backend, progress)
-        row = clip_row(item, sha, backend.name, pose_hash, info)
-        tables = {
-            "clips": clips_table([row]),
-            "frames": frames_table(item.clip_id, tracks),
-            "samples": samples_table(item, samples(item, info.num_frames)),
-        }
-        result.frames, result.tracks = len(tracks), len(set(tracks.track_id.tolist()))
-    except (ItemError, *INPUT_ERRORS) as err:
-        row = clip_row(item, sha, backend.name, pose_hash, error=str(err))
-        tables = {
-            "clips": clips_table([row]),
-            "frames": frames_table(item.clip_id, Tracks.empty()),
-            "samples": samples_table(item, []),
-        }
-        result.status, result.error = "failed", str(err)
-        result.error_file = item.error_file if isinstance(err, ItemError) else item.path
-    except Exception as err:  # a bug or a resource problem: report it, keep no part, retry next time
-        row = clip_row(item, sha, backend.name, pose_hash, error=f"{type(err).__name__}: {err}")
-        result.status, result.part, result.error, result.error_file = "failed", None, row["error"], item.path
-        result.clip, result.seconds = row, time.perf_counter() - started
-        return result
-    write_part(parts_dir, name, tables)
-    result.clip, result.seconds = row, time.perf_counter() - started
-    return result
+    except INPUT_ERRORS as err:
+        return _failed_part(parts_dir, done, clip_row(record, sha, backend.name, pose_hash, error=str(err)), item.files[0])
+    except Exception as err:  # noqa: BLE001 - a bug or a resource problem: report it, keep no part, retry next time
+        row = clip_row(record, sha, backend.name, pose_hash, error=f"{type(err).__name__}: {err}")
+        return ItemResult(**{**done, "part": None}, status="failed", file=item.files[0], reason=row["error"], clip=row)
+    row = clip_row(record, sha, backend.name, pose_hash, info)
+    write_part(parts_dir, name, {
+        "clips": clips_table([row]),
+        "frames": frames_table(item.key, tracks),
+        "samples": samples_table(record, cut_samples(record, info.num_frames, options.get("windows"), options["labels"])),
+    })
+    detail = f"{len(tracks)} rows, {len(set(tracks.track_id.tolist()))} tracks, {time.perf_counter() - started:.1f} s"
+    return ItemResult(**done, clip=row, detail=detail)
+
+
+def _clip(item: Item, error: str, backend: str, pose_hash: str, sha: str = "missing") -> dict[str, Any]:
+    """The clips row of a video whose record could not be read (labels unknown: the reader's guess)."""
+    record = VideoItem(item.key, item.files[0], item.data.get("split", ""), int(item.data.get("label", -1)),
+                       item.data.get("label_name", ""))
+    return clip_row(record, sha, backend, pose_hash, error=error)
+
+
+def _failed_part(parts_dir: Path, done: dict[str, Any], row: dict[str, Any], file: str) -> ItemResult:
+    """Bad input fails the same way next time: its failed row is kept as a part."""
+    write_part(parts_dir, done["part"], {
+        "clips": clips_table([row]),
+        "frames": frames_table(done["key"], Tracks.empty()),
+        "samples": samples_table(VideoItem(row["clip_id"], row["path"], row["split"], row["label"], row["label_name"]), []),
+    })
+    return ItemResult(**done, status="failed", file=file, reason=row["error"], clip=row)

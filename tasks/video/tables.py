@@ -1,6 +1,6 @@
 """Skeleton tables: per-video parts written atomically, merged into clips/frames/samples.parquet.
 
-A part is a folder `parts/<clip>.<key>/` holding that video's three tables; it is written under a
+A part is a folder `.cache/parts/<clip>.<key>/` holding that video's three tables; it is written under a
 temporary name and renamed, so a build killed at any moment leaves whole parts or none. The key is
 a digest of everything the part depends on (raw bytes, sidecar files, spec and pose settings,
 the item's labels and events): a part whose key still matches is reused as it is. The merged tables
@@ -9,10 +9,8 @@ are sorted, validated against `schemas.tables` and replaced atomically.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -21,14 +19,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.arrays import STRIDE_KEY
+from tasks import atomic
 from schemas.errors import raise_if
 from schemas.tables import CLIPS, FRAMES, NUM_KEYPOINTS, SAMPLES, SORT_KEYS, TABLES, folder_problems, table_problems
 from tasks.video.items import SampleSpan, VideoItem
 from tasks.video.tracking import Tracks
 
-PARTS_DIR = "parts"
+PARTS_DIR = ".cache/parts"
 COMPRESSION = "zstd"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+def parts_dir(out: Path) -> Path:
+    """Where the parts live: the build's cache, beside the tables but not part of what DVC tracks."""
+    return Path(out) / PARTS_DIR
 
 
 def part_name(clip_id: str, key: str) -> str:
@@ -95,31 +99,19 @@ def samples_table(item: VideoItem, spans: Iterable[SampleSpan]) -> pa.Table:
 
 def write_table(table: pa.Table, path: Path) -> Path:
     """Parquet with zstd, under a temporary name first: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    with atomic.atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression=COMPRESSION)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
 def write_part(parts_dir: Path, name: str, tables: dict[str, pa.Table]) -> Path:
     """One video's tables as `parts_dir/name/`, renamed into place whole."""
     final = parts_dir / name
-    tmp = parts_dir / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
-    try:
+    with atomic.atomic_path(final) as tmp:
+        tmp.mkdir(parents=True)
         for table_name, table in tables.items():
             raise_if(f"{final}/{table_name}.parquet", table_problems(table, table_name, f"{final}/{table_name}.parquet"))
             pq.write_table(table, tmp / f"{table_name}.parquet", compression=COMPRESSION)
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            if not (final / "clips.parquet").is_file():  # another writer finished the same part first
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 

@@ -1,9 +1,10 @@
-"""Per-item results kept by content, so reruns skip unchanged items and killed builds resume.
+"""What one item gave, kept by content: reruns skip unchanged items and killed builds resume.
 
-An item's fingerprint covers its key, its annotation slice, the bytes of its source files, the
-reader settings and the schema version. Its encoded samples are stored under that fingerprint in
-`<out>/.cache/<split>/items/`, one file per item written under a temporary name and renamed, so
-an entry either exists whole or not.
+An item's fingerprint covers its key, its annotation slice, the bytes of its raw files (hashed
+through `FileDigests`, so an untouched file is not read again), the spec's settings, the code that
+turns items into records (`code_digest`) and the schema version. The shard writer stores an item's
+encoded samples under it in `<out>/.cache/<split>/items/`, one file per item written under a
+temporary name and renamed, so an entry exists whole or not; the table writer names its parts by it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from schemas.version import SCHEMA_VERSION
+from tasks import atomic
 from tasks.fingerprint import sha256_bytes, sha256_file, sha256_json
-from tasks.shards.item import Item, ItemError, SampleRef
+from tasks.items import Item, SampleRef
+from tasks.rawfiles import CACHE_DIR, FileDigests
 
-CACHE_DIR = ".cache"
 _TAIL = 8
 
 
@@ -26,26 +28,28 @@ def cache_dir(out: Path, split: str) -> Path:
     return Path(out) / CACHE_DIR / split / "items"
 
 
-def code_digest(reader_file: str | Path) -> str:
-    """The source of what turns an item into records (its reader, the shard package, the schemas):
-    a change there must redo the items, as DVC reruns the stage for it."""
+def code_digest(*modules: str | Path) -> str:
+    """The source of what turns items into outputs (the reader, the writer's package, the
+    schemas): a change there must redo the items, as DVC reruns the stage for it. Each argument is
+    a module file or a package folder."""
     import schemas
-    import tasks.shards
 
-    files = [Path(reader_file), Path(reader_file).with_name("options.py")]
-    for package in (tasks.shards, schemas):
-        files += sorted(Path(package.__file__).parent.glob("*.py"))
-    return sha256_json([(f.name, sha256_file(f)) for f in files])
+    files: list[Path] = []
+    for module in (*modules, Path(schemas.__file__).parent):
+        path = Path(module)
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return sha256_json([(f.as_posix().rsplit("/", 2)[-2:], sha256_file(f)) for f in files])
 
 
-def item_fingerprint(root: Path, item: Item, settings: str) -> str:
-    files = []
-    for name in item.files:
-        path = Path(root) / name
-        if not path.is_file():
-            raise ItemError(name, "file not found")
-        files.append((name, sha256_file(path)))
+def item_fingerprint(digests: FileDigests, item: Item, settings: str) -> str:
+    """Raises ItemError for a raw file that is missing or named outside the root."""
+    files = [(name, digests.digest(name)) for name in item.files]
     return sha256_json({"key": item.key, "data": item.data, "files": files, "settings": settings, "schema": SCHEMA_VERSION})
+
+
+def source_fingerprint(item: Item, digests: FileDigests) -> str:
+    """The raw side alone (no settings, no code): what the manifest's source fingerprint covers."""
+    return sha256_json({"key": item.key, "data": item.data, "files": [(n, digests.fresh[n][2]) for n in item.files]})
 
 
 def _path(folder: Path, fingerprint: str) -> Path:
@@ -77,10 +81,8 @@ def store(folder: Path, fingerprint: str, keys: Sequence[str], records: Sequence
         refs.append(SampleRef(key, offset, len(record), sha256_bytes(record)))
         offset += len(record)
     index = json.dumps([r.__dict__ for r in refs]).encode()
-    tmp = path.with_name(f".{path.name}.partial")
-    with open(tmp, "wb") as handle:
+    with atomic.atomic_open(path) as handle:
         handle.writelines([*records, index, len(index).to_bytes(_TAIL, "big")])
-    os.replace(tmp, path)
     return tuple(refs)
 
 
