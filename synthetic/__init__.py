@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 # dataset name -> the folder it gets under the sample root (the spec's default root uses the same)
-DATASETS = ("coco", "interhand26m", "dexycb", "rwf2000", "aihub_falldown")
+DATASETS = ("coco", "interhand26m", "dexycb", "rwf2000", "aihub_falldown", "aihub_fall_sensor")
 BODY_MODELS_DIR = "body_models"
 
 

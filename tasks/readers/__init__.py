@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-READERS = ("coco", "interhand26m", "dexycb", "rwf2000", "aihub_falldown")
+READERS = ("coco", "interhand26m", "dexycb", "rwf2000", "aihub_falldown", "aihub_fall_sensor")
 
 
 def reader_module(name: str) -> ModuleType:
