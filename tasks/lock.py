@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import sys
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -20,8 +19,6 @@ from typing import Iterator
 from tasks.rawfiles import CACHE_DIR
 
 LOCK_NAME = "lock"
-_held: dict[str, int] = {}
-_guard = threading.Lock()
 
 
 class OutputLocked(RuntimeError):
@@ -42,22 +39,9 @@ def _holder(path: Path) -> str:
 
 @contextmanager
 def output_lock(out: str | Path) -> Iterator[None]:
-    """Held for the block; re-entrant within one process (the CLI's check, then the flow)."""
+    """Held for the block; a second holder (another process, or another build in this one) gets
+    OutputLocked at once rather than waiting."""
     path = lock_path(out)
-    key = str(path.resolve())
-    with _guard:
-        if key in _held:
-            _held[key] += 1
-            reentered = True
-        else:
-            reentered = False
-    if reentered:
-        try:
-            yield
-        finally:
-            with _guard:
-                _held[key] -= 1
-        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -68,13 +52,7 @@ def output_lock(out: str | Path) -> Iterator[None]:
         info = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:4])}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
-        with _guard:
-            _held[key] = 1
-        try:
-            yield
-        finally:
-            with _guard:
-                del _held[key]
+        yield
     finally:
         os.close(fd)
 

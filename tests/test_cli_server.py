@@ -57,3 +57,24 @@ def test_server_dies_with_a_killed_cli():
     while answers(port):
         assert time.monotonic() < deadline, "the server outlived the SIGKILLed command"
         time.sleep(0.5)
+
+
+def test_a_sigkilled_build_takes_its_own_server_with_it(synthetic_sample, tmp_path):
+    """`posefoundry build` with no server to report to starts one; killing the build (SIGKILL, no
+    chance to clean up) must not leave that server running."""
+    import psutil
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    build = subprocess.Popen([*POSEFOUNDRY, "build", "rwf2000", "--root", str(synthetic_sample / "rwf2000"),
+                              "--out", str(tmp_path / "out")], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    servers: list[psutil.Process] = []
+    while time.monotonic() < deadline and not servers and build.poll() is None:
+        servers = [p for p in psutil.Process(build.pid).children(recursive=True) if "server" in " ".join(p.cmdline())]
+        time.sleep(0.2)
+    assert servers, "the build started no server of its own"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    gone, alive = psutil.wait_procs(servers, timeout=30)
+    assert not alive, [p.cmdline() for p in alive]

@@ -206,3 +206,82 @@ def test_sigkill_resumes_to_the_same_bytes(prefect_server, coco_raw, tmp_path):
     assert resumed.keys() == whole.keys()
     assert [name for name in whole if resumed[name] != whole[name]] == []
     assert not [p for p in killed.rglob("*.partial")]
+
+
+def test_a_flipped_bit_in_a_kept_shard_is_rewritten_and_temporaries_are_cleaned(built, coco_copy):
+    out, _ = built
+    shard = sorted((out / "val").glob("*.tar"))[0]
+    good = shard.read_bytes()
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0x01  # same size: a size check alone would keep it
+    shard.write_bytes(bytes(flipped))
+    leftovers = [out / "val" / f".{shard.name}.tmp", out / ".cache" / "val" / "items" / ".abc.rec.tmp"]
+    for path in leftovers:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    report = build(coco_copy, out)
+    assert shard.read_bytes() == good
+    assert str(shard) in report.outputs and report.written == 0
+    assert not any(path.exists() for path in leftovers)
+
+
+def test_a_raw_name_outside_the_root_fails_its_item(prefect_harness, coco_raw, tmp_path):
+    raw = tmp_path / "coco"
+    shutil.copytree(coco_raw, raw)
+    (tmp_path / "secret.jpg").write_bytes((raw / "val2017" / sorted(os.listdir(raw / "val2017"))[0]).read_bytes())
+    path = raw / "annotations/person_keypoints_val2017.json"
+    data = json.loads(path.read_text())
+    data["images"][0]["file_name"] = "../../secret.jpg"
+    data["images"][1]["file_name"] = str(tmp_path / "secret.jpg")
+    path.write_text(json.dumps(data))
+    report = build(raw, tmp_path / "out", overrides=["failure_threshold=0.5"])
+    reasons = {f.file: f.reason for f in report.failures}
+    assert reasons == {"val2017/../../secret.jpg": "points outside the raw root ('..')",
+                       f"val2017{tmp_path}/secret.jpg": reasons.get(f"val2017{tmp_path}/secret.jpg")} or len(reasons) == 2
+    assert all("outside the raw root" in r or "absolute path" in r for r in reasons.values())
+    shards = b"".join(p.read_bytes() for p in (tmp_path / "out" / "val").glob("*.tar"))
+    assert (tmp_path / "secret.jpg").read_bytes() not in shards
+
+
+def test_a_split_whose_annotations_do_not_parse_fails_the_build(prefect_harness, coco_raw, tmp_path):
+    raw = tmp_path / "coco"
+    shutil.copytree(coco_raw, raw)
+    (raw / "annotations/person_keypoints_val2017.json").write_text('{"images": [')
+    with pytest.raises(BuildFailed) as failed:
+        build(raw, tmp_path / "out")
+    assert failed.value.lines == ["val: 1 of 1 items failed (100%), above the failure_threshold 5%"]
+    assert "does not parse as JSON" in failed.value.report.failures[0].reason
+    assert (tmp_path / "out" / "train" / MANIFEST_NAME).is_file()  # the train split was still built
+
+
+@pytest.mark.samples
+def test_a_real_val_only_tree_with_keypoints_outside_the_image_reads_back_exactly(prefect_harness, samples_dir, tmp_path):
+    """Real COCO-format data as people hold it: only val2017, odd-but-valid annotations (a labelled
+    keypoint above the frame, a box past its edge, float coordinates). Exit 0, numbers as in the source."""
+    from cli.main import app
+
+    raw = tmp_path / "coco"
+    (raw / "annotations").mkdir(parents=True)
+    shutil.copytree(samples_dir / "coco", raw / "val2017", ignore=shutil.ignore_patterns("*.json"))
+    data = json.loads((samples_dir / "coco" / "test_coco.json").read_text())
+    person = next(a for a in data["annotations"] if a["num_keypoints"] > 0)
+    person["keypoints"][0:3] = [282.9, -24.9, 2]  # real annotations have labelled points outside the image
+    person["bbox"] = [280.79, -30.5, 218.7, 346.68]
+    (raw / "annotations" / "person_keypoints_val2017.json").write_text(json.dumps(data))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["build", "coco", "--root", str(raw), "--out", str(out), "--datasets-dir", str(DATASETS)])
+    assert result.exit_code == 0, result.output
+    assert "split 'train' skipped" in result.output
+    by_image = {}
+    for a in data["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+    read = {s["__key__"]: json.loads(s["json"]) for s in wds.WebDataset(sorted(map(str, (out / "val").glob("*.tar"))), shardshuffle=False)}
+    assert len(read) == len({a["image_id"] for a in data["annotations"] if a["num_keypoints"] > 0})
+    for key, meta in read.items():
+        source = sorted(by_image[meta["image_id"]], key=lambda a: a["id"])
+        carried = sorted(meta["persons"], key=lambda p: p["id"])
+        for name in ("id", "bbox", "area", "iscrowd", "num_keypoints"):
+            assert [p[name] for p in carried] == [a[name] for a in source], (key, name)
+        assert [sum(p["keypoints"], []) for p in carried] == [a["keypoints"] for a in source]
+    flagged = next(p for m in read.values() for p in m["persons"] if p["id"] == person["id"])
+    assert flagged["keypoints"][0] == [282.9, -24.9, 2] and flagged["outside_image"] == ["nose", "bbox"]

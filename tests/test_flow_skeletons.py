@@ -21,7 +21,7 @@ from video_factory import truncate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets"
-TABLES = ("clips.parquet", "frames.parquet", "samples.parquet", "mmaction.pkl")
+TABLES = ("clips.parquet", "frames.parquet", "samples.parquet", "mmaction.pkl", "manifest.json")
 
 
 def build(name: str, root: Path, out: Path, *overrides: str):
@@ -67,6 +67,11 @@ def test_rwf2000_builds_and_a_rebuild_processes_only_what_changed(prefect_harnes
     second = build("rwf2000", rwf, out)
     assert (second.written, second.skipped, second.failed) == (0, 64, 0)
     assert contents(out) == before  # deterministic: nothing changed, the same bytes
+    for video in rwf.rglob("*"):  # touched, not changed: no output byte may move (no mtimes in outputs)
+        os.utime(video, ns=(time.time_ns(), time.time_ns()))
+    touched = build("rwf2000", rwf, out)
+    assert (touched.written, touched.skipped) == (0, 64) and contents(out) == before
+    assert sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix != ".json") == sorted(TABLES)
 
     videos = sorted(rwf.rglob("*.avi"))
     shutil.copy(videos[1], videos[0])  # a changed video
@@ -115,6 +120,19 @@ def test_broken_videos_and_xml_fail_alone_with_their_reasons(prefect_harness, ai
     truncate(sorted(aihub.rglob("*.mp4"))[5], sorted(aihub.rglob("*.mp4"))[5], 0.6)
     later = build("aihub_falldown", aihub, out, "failure_threshold=0.6")  # a video truncated later fails on its own
     assert (later.written, later.failed) == (0, 6)
+
+
+@pytest.mark.slow
+def test_a_falldown_range_past_the_video_fails_its_video(prefect_harness, aihub, tmp_path):
+    xml = next(p for p in sorted(aihub.rglob("*.xml")) if "<actionname>falldown" in p.read_text())
+    text = xml.read_text()
+    start = text.index("<actionname>falldown")
+    end = text.index("<end>", start)
+    xml.write_text(text[:end] + "<end>99999</end>" + text[text.index("</end>", end) + 6:])
+    report = build("aihub_falldown", aihub, tmp_path / "out", "failure_threshold=0.5")
+    (failure,) = report.failures
+    assert failure.file == xml.relative_to(aihub).as_posix()
+    assert "runs past the video's" in failure.reason and "99999" in failure.reason
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 from typing import Any, Optional
 
@@ -65,6 +66,7 @@ def enumerate_items(root: Path, split: str, opts: dict[str, Any]) -> list[Item]:
     for ann in data["annotations"]:
         if isinstance(ann, dict) and ann.get("category_id", PERSON_CATEGORY) == PERSON_CATEGORY:
             by_image.setdefault(ann.get("image_id"), []).append(ann)
+    image_ids = {image.get("id") for image in data["images"] if isinstance(image, dict)}
     image_dir = opts["images"].format(split=split)
     items = []
     for image in data["images"]:
@@ -85,21 +87,40 @@ def enumerate_items(root: Path, split: str, opts: dict[str, Any]) -> list[Item]:
                 "persons": persons, "smplx": item_smplx,
             },
         ))
+    orphans = [a.get("id") for image_id, anns in by_image.items() if image_id not in image_ids for a in anns]
+    if orphans:  # counted as one failed item, so they cannot vanish unseen
+        items.append(Item(f"coco-{split}-orphans", (ann_name,), {"annotation_file": ann_name, "orphans": orphans}))
     return sorted(items, key=lambda item: item.key)
 
 
 def _labelled(ann: dict) -> bool:
+    """Has labelled keypoints; an invalid count also counts, so that its item fails visibly."""
+    count = ann.get("num_keypoints")
+    if isinstance(count, int) and not isinstance(count, bool):
+        return count != 0
     kpts = ann.get("keypoints")
-    if isinstance(ann.get("num_keypoints"), int):
-        return ann["num_keypoints"] > 0
-    return isinstance(kpts, list) and any(v > 0 for v in kpts[2::3] if isinstance(v, (int, float)))
+    return not isinstance(kpts, list) or any(v > 0 for v in kpts[2::3] if isinstance(v, (int, float)))
 
 
 def _numbers(where: str, name: str, value: Any, count: int) -> list[float]:
+    """The source's numbers as they are (ints stay ints, floats keep their digits), or ItemError."""
     if not isinstance(value, list) or len(value) != count or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         got = f"{len(value)} values" if isinstance(value, list) else type(value).__name__
         raise ItemError(where, f"{name} has {got}, expected {count} numbers")
+    if not all(math.isfinite(v) for v in value):
+        raise ItemError(where, f"{name} holds a non-finite number (NaN or Infinity): {value}")
     return value
+
+
+def outside_image(keypoints: np.ndarray, bbox: list[float], width: int, height: int, margin: float) -> list[str]:
+    """What of a person lies outside the image: labelled keypoints by name, and 'bbox'. Real
+    annotations have both (a foot below the frame); they are kept and flagged, never dropped."""
+    flags = [COCO_KEYPOINTS[i] for i, (x, y, v) in enumerate(keypoints)
+             if v > 0 and not (-margin <= x <= width + margin and -margin <= y <= height + margin)]
+    x, y, w, h = bbox
+    if x < -margin or y < -margin or x + w > width + margin or y + h > height + margin:
+        flags.append("bbox")
+    return flags
 
 
 def _person(ann: dict, image: dict, ann_file: str, margin: float) -> dict[str, Any]:
@@ -111,17 +132,20 @@ def _person(ann: dict, image: dict, ann_file: str, margin: float) -> dict[str, A
     keypoints = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
     if not np.isin(keypoints[:, 2], (0, 1, 2)).all():
         raise ItemError(ann_file, f"{where}: keypoint visibility must be 0, 1 or 2")
-    width, height = image["width"], image["height"]
-    for index, (x, y, v) in enumerate(keypoints):
-        if v > 0 and not (-margin <= x <= width + margin and -margin <= y <= height + margin):
-            raise ItemError(ann_file, f"{where}: keypoint {COCO_KEYPOINTS[index]} at ({x:g}, {y:g}) lies outside the {width}x{height} image")
+    area = ann.get("area", bbox[2] * bbox[3])
+    if isinstance(area, bool) or not isinstance(area, (int, float)) or not math.isfinite(area):
+        raise ItemError(ann_file, f"{where}: area is {area!r}, expected a finite number")
+    num_keypoints = ann.get("num_keypoints", int((keypoints[:, 2] > 0).sum()))
+    if isinstance(num_keypoints, bool) or not isinstance(num_keypoints, int) or not 0 <= num_keypoints <= len(COCO_KEYPOINTS):
+        raise ItemError(ann_file, f"{where}: num_keypoints is {num_keypoints!r}, expected an integer from 0 to {len(COCO_KEYPOINTS)}")
     return {
         "id": ann["id"],
         "bbox": bbox,
-        "area": ann.get("area", bbox[2] * bbox[3]),
+        "area": area,
         "iscrowd": int(ann.get("iscrowd", 0)),
-        "num_keypoints": int((keypoints[:, 2] > 0).sum()),
+        "num_keypoints": num_keypoints,
         "keypoints": [flat[i:i + 3] for i in range(0, len(flat), 3)],
+        "outside_image": outside_image(keypoints, bbox, image["width"], image["height"], margin),
     }
 
 
@@ -138,6 +162,10 @@ def _smplx(entry: Any, where: str, smplx_file: str) -> dict[str, Any]:
 
 
 def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str, Any]]:
+    if "orphans" in item.data:
+        orphans = item.data["orphans"]
+        raise ItemError(item.data["annotation_file"], f"{len(orphans)} person annotation(s) name no image of the split "
+                                                      f"(missing or unknown image_id): ids {orphans[:10]}")
     image = item.data["image"]
     ann_file = item.data["annotation_file"]
     name = item.files[0]

@@ -217,7 +217,7 @@ def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str,
     extra = {
         "mano_pose_format": AXIS_ANGLE if components is not None else PCA,
         "setup": data["setup"], "subject": data["subject"], "sequence": data["sequence"], "serial": data["serial"],
-        "frames": data["frames"], "ycb_ids": data["ycb_ids"], "ycb_grasp_ind": data["ycb_grasp_ind"],
+        "frames": [{"frame_idx": t} for t in data["frames"]], "ycb_ids": data["ycb_ids"], "ycb_grasp_ind": data["ycb_grasp_ind"],
     }
     return [hand_clip_sample(
         root, item.key, frames, handedness=side, data_source="dexycb", source_split=data["split"],

@@ -106,6 +106,12 @@ def build_part(
     except Exception as err:  # noqa: BLE001 - a bug or a resource problem: report it, keep no part, retry next time
         row = clip_row(record, sha, backend.name, pose_hash, error=f"{type(err).__name__}: {err}")
         return ItemResult(**{**done, "part": None}, status="failed", file=item.files[0], reason=row["error"], clip=row)
+    action = (options.get("windows") or {}).get("action")
+    beyond = [e for e in record.events if e["name"] == action and e["end"] > info.num_frames]
+    if beyond:  # a labelled range that does not fit its video: the annotation is wrong, not the video
+        e = beyond[0]
+        reason = f"event {e['name']} {e['start']}-{e['end']} runs past the video's {info.num_frames} frames"
+        return _failed_part(parts_dir, done, clip_row(record, sha, backend.name, pose_hash, info, error=reason), item.files[-1])
     row = clip_row(record, sha, backend.name, pose_hash, info)
     write_part(parts_dir, name, {
         "clips": clips_table([row]),
