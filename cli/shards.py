@@ -257,13 +257,16 @@ def validate(
     limit: int = typer.Option(20, "--limit", min=1, help="How many failures to spell out per split."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Every sample against the shard schema; the first failures are named by shard, key and member."""
+    """Every sample against the shard schema, and sources shared by two splits (leakage); the first
+    failures are named by shard, key and member."""
+    from inspection.leakage import SplitLeaks
     from inspection.validate import validate_group
 
     kind = _kind(kind, as_json)
     groups = _groups(path, as_json)
+    leaks = SplitLeaks()
     with progress_bar("validating samples", _expected_samples(groups)) as advance:
-        results = [validate_group(g, kind, decode, limit, advance) for g in groups]
+        results = [validate_group(g, kind, decode, limit, advance, leaks) for g in groups]
     problems = sum(r.finding_count for r in results)
     if as_json:
         emit({"ok": not problems, "groups": [r.to_dict() for r in results]})
@@ -284,28 +287,39 @@ def verify(path: str = PathArgument, as_json: bool = JsonOption) -> None:
     from inspection.verify import bytes_to_verify, verify_group
 
     groups = _groups(path, as_json)
-    with progress_bar("hashing shards", bytes_to_verify(groups), in_bytes=True) as advance:
-        results = [verify_group(g, advance) for g in groups]
+    run_verification(groups, bytes_to_verify(groups), verify_group, as_json, "groups", "shard",
+                     ("samples", "bytes", "sha256"), lambda r: (r.label, r.shards))
+
+
+def run_verification(targets: list, total_bytes: int, check: Callable[..., Any], as_json: bool, key: str, what: str,
+                     names: tuple[str, ...], parts: Callable[[Any], tuple[str, list]]) -> None:
+    """`verify` of shards and of tables: `check(target, progress)` each target under a progress bar in
+    bytes, then the JSON object, or per result (`parts` gives its label and file checks) a table of
+    each of `names` as the manifest says it, red with what was found where they differ, and the
+    problems; exit 1 when there are any."""
+    with progress_bar(f"hashing {what}s", total_bytes, in_bytes=True) as advance:
+        results = [check(target, advance) for target in targets]
     problems = sum(len(r.problems) for r in results)
     if as_json:
-        emit({"ok": not problems, "groups": [r.to_dict() for r in results]})
-    else:
-        for result in results:
-            table = Table(title=escape(f"{result.label}: {len(result.shards)} shard(s) against the manifest"), title_justify="left")
-            for column in ("shard", "samples", "bytes", "sha256"):
-                table.add_column(column)
-            for check in result.shards:
-                cells = []
-                for name in ("samples", "bytes", "sha256"):
-                    want, got = check.expected.get(name), check.found.get(name)
-                    text = (str(want)[:12] if name == "sha256" else f"{want:,}") if want is not None else "-"
-                    cells.append(f"[green]{text}[/green]" if got == want else f"[red]{text} (found {str(got)[:12] if got is not None else '-'})[/red]")
-                table.add_row(escape(check.name), *cells)
-            console.print(table)
-            for problem in result.problems:
-                console.print(f"  [red]{escape(problem)}[/red]")
-            if result.ok:
-                console.print(f"{escape(result.label)}: [green]every shard matches its manifest[/green]")
+        emit({"ok": not problems, key: [r.to_dict() for r in results]})
+        return finish(problems, as_json)
+    for result in results:
+        label, checks = parts(result)
+        table = Table(title=escape(f"{label}: {len(checks)} {what}(s) against the manifest"), title_justify="left")
+        for column in (what, *names):
+            table.add_column(column)
+        for check in checks:
+            cells = []
+            for name in names:
+                want, got = check.expected.get(name), check.found.get(name)
+                text = (str(want)[:12] if name == "sha256" else f"{want:,}") if want is not None else "-"
+                cells.append(f"[green]{text}[/green]" if got == want else f"[red]{text} (found {str(got)[:12] if got is not None else '-'})[/red]")
+            table.add_row(escape(check.name), *cells)
+        console.print(table)
+        for problem in result.problems:
+            console.print(f"  [red]{escape(problem)}[/red]")
+        if result.ok:
+            console.print(f"{escape(label)}: [green]every {what} matches its manifest[/green]")
     finish(problems, as_json)
 
 

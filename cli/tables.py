@@ -1,4 +1,4 @@
-"""`posefoundry tables`: summarise, show, validate and preview a dataset's skeleton tables.
+"""`posefoundry tables`: summarise, show, validate, verify and preview a dataset's skeleton tables.
 
 DIR is a dataset folder (clips/frames/samples.parquet, e.g. data/skeletons/rwf2000) or a folder
 above several. Every command takes --json (one JSON object on stdout); human output goes to
@@ -14,9 +14,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.console import console
-from cli.shards import emit, finish, progress_bar, usage_error
+from cli.shards import emit, finish, progress_bar, run_verification, usage_error
 
-app = typer.Typer(help="Inspect skeleton tables: stats, show, validate, preview.", no_args_is_help=True)
+app = typer.Typer(help="Inspect skeleton tables: stats, show, validate, verify, preview.", no_args_is_help=True)
 
 JsonOption = typer.Option(False, "--json", help="Print one machine-readable JSON object on stdout.")
 DirArgument = typer.Argument(..., help="A dataset folder of skeleton tables, or a folder above several.")
@@ -216,6 +216,16 @@ def validate(path: Path = DirArgument, as_json: bool = JsonOption) -> None:
             for problem in result["problems"]:
                 console.print(f"  [red]{escape(problem)}[/red]")
     finish(problems, as_json)
+
+
+@app.command("verify")
+def verify(path: Path = DirArgument, as_json: bool = JsonOption) -> None:
+    """Each table file's bytes, sha256 and row count against the manifest.json beside the tables."""
+    from inspection.tableverify import bytes_to_verify, verify_tables
+
+    folders = _folders(path, as_json)
+    run_verification(folders, bytes_to_verify(folders), verify_tables, as_json, "datasets", "file",
+                     ("bytes", "sha256", "rows"), lambda r: (r.folder, r.files))
 
 
 @app.command("preview")

@@ -22,7 +22,7 @@ from tasks.readers import reader_module
 from tasks.spec import DatasetSpec
 from tasks.video.mmaction import export_pickle
 from tasks.video.pipeline import CODE, build_part
-from tasks.video.tables import clean_parts, merge_parts, parts_dir
+from tasks.video.tables import clean_parts, merge_parts, parts_dir, write_manifest
 
 PROGRESS_EVERY_S = 30.0
 
@@ -72,5 +72,6 @@ def finish(spec: DatasetSpec, out: Path, results: dict[str, list[ItemResult]]) -
     removed = clean_parts(parts_dir(out), {r.part for r in everything if r.part})
     if removed:
         logger().info("removed %d stale part(s) from %s", removed, parts_dir(out))
+    written.append(write_manifest(out, spec.name, written))
     logger().info("wrote %s", ", ".join(map(str, written)))
     return written

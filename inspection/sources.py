@@ -69,6 +69,12 @@ class ShardGroup:
     def kind(self) -> str | None:
         return self.manifest.kind if self.manifest else None
 
+    def split_of(self) -> tuple[str, str] | None:
+        """(dataset, split) from the manifest, else from the folder names; None for URLs."""
+        if self.manifest is not None:
+            return self.manifest.dataset, self.manifest.split
+        return (self.folder.parent.name, self.folder.name) if self.folder is not None else None
+
     @property
     def index_path(self) -> Path | None:
         return self.folder / WIDS_INDEX_NAME if self.folder else None
@@ -105,11 +111,12 @@ def folder_group(folder: Path, only: list[Path] | None = None) -> ShardGroup:
 
 
 def _split_folders(root: Path) -> list[Path]:
-    """Every folder under root (itself included) that holds shards or a manifest."""
+    """Every folder under root (itself included) that holds shards or a manifest (not the manifest
+    beside skeleton tables)."""
     found = []
     for current, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if MANIFEST_NAME in files or any(is_shard_name(f) for f in files):
+        if any(is_shard_name(f) for f in files) or (MANIFEST_NAME in files and not any(f.endswith(".parquet") for f in files)):
             found.append(Path(current))
     return found
 

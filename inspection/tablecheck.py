@@ -1,8 +1,9 @@
 """`tables validate`: the three tables against schemas.tables, then against each other.
 
-Beyond each table's contract (checked by schemas.tables.folder_problems): the schema version each
-file was written with, skeletons of failed clips, frame numbers past a clip's end, samples that
-leave their clip or disagree with its split, and one label number with two names.
+Beyond each table's contract (checked by schemas.tables.folder_problems): the files' bytes and
+sha256 against manifest.json when the folder has one, the schema version each file was written
+with, skeletons of failed clips, frame numbers past a clip's end, samples that leave their clip or
+disagree with its split, one label number with two names, and one source in two splits (leakage).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from inspection.leakage import table_leaks
 from inspection.tableread import table_path
+from inspection.tableverify import verify_tables
 from schemas.tables import TABLES, folder_problems
 from schemas.version import SCHEMA_VERSION
 
@@ -46,7 +49,8 @@ def _ids(frame: pl.DataFrame, column: str = "clip_id") -> str:
 
 def cross_problems(folder: Path) -> list[str]:
     """How the tables disagree with each other (assumes each passed its own contract)."""
-    clips = pl.read_parquet(table_path(folder, "clips"), columns=["clip_id", "split", "label", "label_name", "num_frames", "status"])
+    clips = pl.read_parquet(table_path(folder, "clips"), columns=[
+        "clip_id", "split", "label", "label_name", "num_frames", "status", "path", "sha256"])
     frames = pl.read_parquet(table_path(folder, "frames"), columns=["clip_id", "frame_idx"])
     samples = pl.read_parquet(table_path(folder, "samples"))
     frames_path, samples_path, clips_path = (table_path(folder, n) for n in ("frames", "samples", "clips"))
@@ -75,13 +79,14 @@ def cross_problems(folder: Path) -> list[str]:
         names = table.group_by("label").agg(pl.col("label_name").unique().sort().alias("names"))
         for label, labels in names.filter(pl.col("names").list.len() > 1).iter_rows():
             problems.append(f"{path}: label {label} has several names {labels}")
-    return problems
+    return problems + table_leaks(clips, clips_path)
 
 
 def validate_folder(folder: Path) -> list[str]:
     """Every problem of one dataset folder's tables, each naming the file (and row or ids)."""
+    damaged = verify_tables(folder, required=False).problems
     problems = [str(p) for p in folder_problems(folder)]
     problems += _version_problems(folder)
     if problems:
-        return problems
-    return cross_problems(folder)
+        return damaged + problems
+    return damaged + cross_problems(folder)

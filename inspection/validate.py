@@ -1,12 +1,13 @@
 """`shards validate`: every sample against its layout in schemas.shards, failures named precisely.
 
 Besides the schema: tar damage, member names webdataset would drop or collide on, keys that repeat
-across shards, and (with `decode`) images that do not decode or differ from their annotated size.
+across shards, samples of two splits made from one source (inspection.leakage, when the groups of
+several splits share one `SplitLeaks`), and (with `decode`) images that do not decode or differ
+from their annotated size.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -14,8 +15,9 @@ import cv2
 import numpy as np
 
 from inspection.kinds import guess_kind
+from inspection.leakage import SplitLeaks
 from inspection.sources import ShardGroup
-from schemas.shards import KEY_PATTERN, KINDS, PERSON_IMAGE, sample_problems
+from schemas.shards import KEY_PATTERN, KINDS, PERSON_IMAGE, load_json, sample_problems
 from tasks.shards.reading import Sample, ShardReadError, samples
 
 IMAGE_SUFFIXES = ("jpg", "jpeg", "png", "webp")
@@ -74,7 +76,7 @@ def decode_problems(sample: Sample, kind: str) -> list[str]:
             continue
         if kind == PERSON_IMAGE and ext == "jpg":
             try:
-                meta = json.loads(sample.members.get("json") or b"{}")
+                meta = load_json(sample.members.get("json") or b"{}")
             except ValueError:
                 continue
             size = (meta.get("width"), meta.get("height"))
@@ -103,10 +105,13 @@ def validate_group(
     decode: bool = False,
     limit: int = 20,
     progress: Callable[[int], None] | None = None,
+    leaks: SplitLeaks | None = None,
 ) -> GroupValidation:
+    """One split folder's samples; pass every group of a dataset one `leaks` to compare their splits."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown sample kind {kind!r}; expected one of {', '.join(KINDS)}")
     result = GroupValidation(group.label, kind or group.kind, limit=limit)
+    split = group.split_of()
     if group.manifest_error:
         result.add(Finding(str(group.folder), None, group.manifest_error))
     seen: dict[str, str] = {}
@@ -130,6 +135,8 @@ def validate_group(
                 if sample.key in seen:
                     problems.append(f"sample {sample.key}: key already used in {seen[sample.key]}")
                 seen.setdefault(sample.key, shard.name)
+                if leaks is not None and split is not None:
+                    problems += leaks.check(*split, sample, result.kind)
                 if problems:
                     result.bad_samples += 1
                 for problem in problems:

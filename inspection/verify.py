@@ -27,8 +27,8 @@ class Fingerprint:
     read_error: str | None
 
 
-def fingerprint_shard(path: Path, progress: Callable[[int], None] | None = None) -> Fingerprint:
-    """Size and sha256 of a local shard, then its sample count from the tar headers alone."""
+def hash_file(path: Path, progress: Callable[[int], None] | None = None) -> tuple[int, str]:
+    """Size and sha256 of a local file, read in large chunks (`progress` gets the bytes read)."""
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as handle:
@@ -37,16 +37,34 @@ def fingerprint_shard(path: Path, progress: Callable[[int], None] | None = None)
             size += len(chunk)
             if progress:
                 progress(len(chunk))
+    return size, digest.hexdigest()
+
+
+def digest_problems(path: Path, found: tuple[int, str], expected: tuple[int, str]) -> list[str]:
+    """How a file's (bytes, sha256) differ from what its manifest says."""
+    problems = []
+    if found[0] != expected[0]:
+        problems.append(f"{path}: {found[0]} bytes, the manifest says {expected[0]}")
+    if found[1] != expected[1]:
+        problems.append(f"{path}: sha256 {found[1][:16]}... does not match the manifest's {expected[1][:16]}...")
+    return problems
+
+
+def fingerprint_shard(path: Path, progress: Callable[[int], None] | None = None) -> Fingerprint:
+    """Size and sha256 of a local shard, then its sample count from the tar headers alone."""
+    size, sha = hash_file(path, progress)
     try:
         count: int | None = sum(1 for _ in samples(str(path), select=lambda name: False))
         error = None
     except ShardReadError as err:
         count, error = None, str(err)
-    return Fingerprint(size, digest.hexdigest(), count, error)
+    return Fingerprint(size, sha, count, error)
 
 
 @dataclass
-class ShardCheck:
+class FileCheck:
+    """One file against its manifest entry: what the entry says, what was found, how they differ."""
+
     name: str
     target: str
     expected: dict
@@ -54,35 +72,38 @@ class ShardCheck:
     problems: list[str] = field(default_factory=list)
 
 
-@dataclass
-class GroupVerification:
-    label: str
-    folder: str | None
-    shards: list[ShardCheck] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+class Verified:
+    """A verification result (a dataclass with `problems`): ok, and its JSON form."""
+
+    problems: list[str]
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "ok": self.ok}
+        return {**asdict(self), "ok": self.ok}  # type: ignore[call-overload]
 
 
-def _check_shard(group: ShardGroup, name: str, progress: Callable[[int], None] | None) -> ShardCheck:
+@dataclass
+class GroupVerification(Verified):
+    label: str
+    folder: str | None
+    shards: list[FileCheck] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _check_shard(group: ShardGroup, name: str, progress: Callable[[int], None] | None) -> FileCheck:
     shard = next(s for s in group.shards if s.name == name)
     entry = group.entry(name)
     assert entry is not None and shard.path is not None
-    check = ShardCheck(name, shard.target, {"samples": entry.samples, "bytes": entry.bytes, "sha256": entry.sha256}, {})
+    check = FileCheck(name, shard.target, {"samples": entry.samples, "bytes": entry.bytes, "sha256": entry.sha256}, {})
     if not shard.path.is_file():
         check.problems.append(f"{shard.path}: listed in the manifest but missing")
         return check
     found = fingerprint_shard(shard.path, progress)
     check.found = {"samples": found.samples, "bytes": found.bytes, "sha256": found.sha256}
-    if found.bytes != entry.bytes:
-        check.problems.append(f"{shard.path}: {found.bytes} bytes, the manifest says {entry.bytes}")
-    if found.sha256 != entry.sha256:
-        check.problems.append(f"{shard.path}: sha256 {found.sha256[:16]}... does not match the manifest's {entry.sha256[:16]}...")
+    check.problems += digest_problems(shard.path, (found.bytes, found.sha256), (entry.bytes, entry.sha256))
     if found.read_error:
         check.problems.append(found.read_error)
     elif found.samples != entry.samples:

@@ -59,12 +59,15 @@ class Manifest:
 
     @classmethod
     def read(cls, path: str | Path) -> "Manifest":
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text())
-        except ValueError as err:
-            raise_if(str(path), [Problem(str(path), f"is not JSON: {err}")])
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(read_json(path), str(path))
+
+
+def read_json(path: str | Path) -> Any:
+    """A manifest file's data; a SchemaError naming the file when it is not JSON."""
+    try:
+        return json.loads(Path(path).read_text())
+    except ValueError as err:
+        raise_if(str(path), [Problem(str(path), f"is not JSON: {err}")])
 
 
 _FIELDS = {
@@ -75,20 +78,26 @@ _SHARD_FIELDS = {"name": str, "samples": int, "bytes": int, "sha256": str}
 _QUARANTINE_FIELDS = {"item": str, "file": str, "reason": str}
 
 
-def _entry_problems(where: str, entry: Any, spec: dict[str, type]) -> list[Problem]:
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+
+
+def entry_problems(where: str, entry: Any, spec: dict[str, type | tuple[type, ...]]) -> list[Problem]:
+    """An object with exactly the keys of `spec`, each of its type (a bool is no int)."""
     if not isinstance(entry, dict):
         return [Problem(where, "expected an object")]
     problems = [Problem(where, f"missing key {k!r}") for k in spec if k not in entry]
     problems += [
-        Problem(f"{where} key {k!r}", f"is {type(entry[k]).__name__}, expected {t.__name__}")
-        for k, t in spec.items() if k in entry and not isinstance(entry[k], t)
+        Problem(f"{where} key {k!r}", f"is {type(entry[k]).__name__}, expected {_type_name(t)}")
+        for k, t in spec.items() if k in entry and (not isinstance(entry[k], t) or isinstance(entry[k], bool))
     ]
     problems += [Problem(where, f"unexpected key {k!r}") for k in entry if k not in spec]
     return problems
 
 
 def manifest_problems(data: Any, source: str = MANIFEST_NAME) -> list[Problem]:
-    problems = _entry_problems(source, data, _FIELDS)
+    problems = entry_problems(source, data, _FIELDS)
     if problems:
         return problems
     major = str(data["schema_version"]).split(".")[0]
@@ -97,7 +106,7 @@ def manifest_problems(data: Any, source: str = MANIFEST_NAME) -> list[Problem]:
     if data["kind"] not in KINDS:
         problems.append(Problem(f"{source} key 'kind'", f"is {data['kind']!r}, expected one of {list(KINDS)}"))
     for i, shard in enumerate(data["shards"]):
-        problems += _entry_problems(f"{source} shards[{i}]", shard, _SHARD_FIELDS)
+        problems += entry_problems(f"{source} shards[{i}]", shard, _SHARD_FIELDS)
     for i, item in enumerate(data["quarantined"]):
-        problems += _entry_problems(f"{source} quarantined[{i}]", item, _QUARANTINE_FIELDS)
+        problems += entry_problems(f"{source} quarantined[{i}]", item, _QUARANTINE_FIELDS)
     return problems

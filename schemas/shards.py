@@ -76,6 +76,36 @@ def dump_npy(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _non_finite_at(value: Any, where: str = "") -> str | None:
+    """Where (like `persons[0].area`) the first NaN or Infinity sits in parsed JSON, if anywhere."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return where or "the top level"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for name, item in items:
+        found = _non_finite_at(item, f"{where}.{name}".lstrip(".") if isinstance(name, str) else f"{where}[{name}]")
+        if found:
+            return found
+    return None
+
+
+class NonFiniteJSON(ValueError):
+    """NaN or Infinity in a json member: Python's json reads them, JSON (and other readers) do not."""
+
+
+def _no_constant(name: str) -> Any:
+    raise NonFiniteJSON(f"{name} is not valid JSON")
+
+
+def load_json(value: Any) -> Any:
+    """A json member's data; ValueError when it does not parse, NonFiniteJSON (naming where the
+    first one sits) when it holds NaN or Infinity."""
+    data = _bytes(value)
+    try:
+        return json.loads(data, parse_constant=_no_constant)
+    except NonFiniteJSON as err:
+        raise NonFiniteJSON(f"{err}: a non-finite number at {_non_finite_at(json.loads(data))}") from None
+
+
 def _typed(where: str, data: Mapping[str, Any], spec: Mapping[str, Any]) -> list[Problem]:
     problems = []
     for key, kind in spec.items():
@@ -119,7 +149,7 @@ def person_image_problems(sample: Mapping[str, Any]) -> list[Problem]:
     if not _bytes(sample["jpg"]).startswith(b"\xff\xd8"):
         problems.append(Problem(f"sample {key} member 'jpg'", "is not a JPEG"))
     try:
-        meta = json.loads(_bytes(sample["json"]))
+        meta = load_json(sample["json"])
     except ValueError as err:
         return problems + [Problem(f"sample {key} member 'json'", f"does not parse: {err}")]
     problems += _typed(f"sample {key} json", meta, IMAGE_KEYS)
@@ -161,7 +191,7 @@ def hand_clip_problems(sample: Mapping[str, Any]) -> list[Problem]:
     if "json" not in sample:
         return problems + [Problem(f"sample {key}", "missing member 'json'")]
     try:
-        meta = json.loads(_bytes(sample["json"]))
+        meta = load_json(sample["json"])
     except ValueError as err:
         return problems + [Problem(f"sample {key} member 'json'", f"does not parse: {err}")]
     problems += _typed(f"sample {key} json", meta, HAND_JSON_KEYS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,7 @@ def write_skeleton_tables(
             index += 1
             clip_rows.append(dict(
                 clip_id=clip_id, split=split, label=label, label_name=CLASSES[label],
-                path=f"{split}/{CLASSES[label]}/{clip_id}.avi", sha256="0" * 64,
+                path=f"{split}/{CLASSES[label]}/{clip_id}.avi", sha256=hashlib.sha256(clip_id.encode()).hexdigest(),
                 num_frames=0 if is_failed else num_frames, fps=30.0,
                 width=0 if is_failed else WIDTH, height=0 if is_failed else HEIGHT, events=[],
                 pose_backend="annotations", pose_settings_hash="test",

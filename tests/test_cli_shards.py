@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from schemas.shards import dump_npy
-from shard_factory import drop_member, hand_split, member_offsets, person_sample, person_split, replace_member, write_tar
+from schemas.shards import dump_npy, sample_problems
+from shard_factory import (body, drop_member, hand_sample, hand_split, member_offsets, person, person_sample, person_split,
+                           replace_member, write_tar)
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -165,6 +167,53 @@ def test_validate_names_missing_key_and_wrong_shape(root):
             "is float32 [3, 21, 3], expected float32 [T, 21, 2]") in texts
     human = run("validate", root)
     assert human.exit_code == 1 and "missing member 'json'" in human.stderr
+
+
+def test_validate_reports_a_source_in_two_splits(root):
+    """Leakage: toy/train holds toy/val's images (same jpg bytes), hands/val clips cut from the
+    source images hands/train's clips were cut from."""
+    person_split(root / "toy" / "train", split="train")
+    hand_split(root / "hands" / "val", split="val", clips=1)
+    code, data, _ = run_json("validate", root)
+    assert code == 1
+    groups = {g["label"]: g for g in data["groups"]}
+    assert groups["toy/val"]["finding_count"] == 6 and groups["hands/val"]["finding_count"] == 1
+    assert groups["toy/train"]["finding_count"] == groups["hands/train"]["finding_count"] == 0
+    sha = hashlib.sha256(person_sample("toy-train-2", 2, [], seed=2)["jpg"]).hexdigest()
+    assert (f"{root}/toy/val/toy-val-000000.tar: sample toy-val-2: leaks between splits train and val: "
+            f"the same jpg bytes (sha256 {sha[:16]}...) as sample toy-train-2 of split train in "
+            f"{root}/toy/train/toy-train-000000.tar") in [f["text"] for f in groups["toy/val"]["findings"]]
+    (finding,) = groups["hands/val"]["findings"]
+    assert finding["text"] == (
+        f"{root}/hands/val/hands-val-000000.tar: sample hands-val-0: leaks between splits train and val: "
+        "source image interhand26m:images/train/image0.jpg, source image interhand26m:images/train/image1.jpg, "
+        f"source image interhand26m:images/train/image2.jpg as sample hands-train-0 of split train in "
+        f"{root}/hands/train/hands-train-000000.tar")
+    code, data, _ = run_json("validate", root / "toy" / "val")  # one split alone has nothing to leak into
+    assert code == 0
+
+
+def test_validate_rejects_nan_and_infinity_in_json(root):
+    """json.dumps writes NaN and Infinity, which are not JSON: the schema (the build's check and
+    `validate --decode`) names the sample, the member and where the number sits."""
+    person_shard = root / "toy" / "val" / "toy-val-000000.tar"
+    meta = json.loads(person_sample("toy-val-1", 1, [person(10, body(45)), person(11, body(115))])["json"])
+    meta["persons"][1]["area"] = float("nan")
+    person_json = json.dumps(meta).encode()
+    replace_member(person_shard, "toy-val-1.json", person_json)
+    hand_shard = root / "hands" / "train" / "hands-train-000000.tar"
+    meta = json.loads(hand_sample("hands-train-1")["json"])
+    meta["crop"]["size"] = float("-inf")
+    replace_member(hand_shard, "hands-train-1.json", json.dumps(meta).encode())
+    code, data, _ = run_json("validate", root, "--decode")
+    assert code == 1
+    texts = sorted(f["text"] for g in data["groups"] for f in g["findings"])
+    assert texts == [
+        f"{hand_shard}: sample hands-train-1 member 'json': does not parse: -Infinity is not valid JSON: a non-finite number at crop.size",
+        f"{person_shard}: sample toy-val-1 member 'json': does not parse: NaN is not valid JSON: a non-finite number at persons[1].area",
+    ]
+    sample = {"__key__": "toy-val-1", "jpg": person_sample("toy-val-1", 1, [])["jpg"], "json": person_json}
+    assert [str(p) for p in sample_problems(sample, "person_image")] == [texts[1].split(": ", 1)[1]]
 
 
 def test_validate_truncated_tar_goes_on(root):

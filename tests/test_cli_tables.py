@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -116,6 +117,31 @@ def test_validate_names_the_broken_table(folder, table, change, message):
     assert code == 1
     problems = data["datasets"][0]["problems"]
     assert any(p.startswith(str(folder / f"{table}.parquet")) and message in p for p in problems), problems
+
+
+def test_validate_reports_a_source_in_two_splits(folder):
+    """Leakage: the same raw video (sha256), or AI Hub's same scene filmed by another camera, in two splits."""
+    def leak(table):
+        rows = table.to_pylist()
+        by_id = {r["clip_id"]: r for r in rows}
+        by_id["val-000"]["sha256"] = by_id["train-001"]["sha256"]
+        by_id["train-002"]["path"] = "swoon/101-3_cam01_swoon01_place03_day_summer.mp4"
+        by_id["val-001"]["path"] = "swoon/101-3_cam02_swoon01_place03_day_summer.mp4"
+        by_id["train-003"]["path"] = "swoon/102-4_cam01_swoon01_place03_day_summer.mp4"  # another scene: no leak
+        return pa.Table.from_pylist(rows, schema=table.schema)
+
+    rewrite(folder / "clips.parquet", leak)
+    code, data, _ = run_json("validate", folder)
+    assert code == 1
+    sha = pq.read_table(folder / "clips.parquet").to_pylist()[1]["sha256"]
+    assert data["datasets"][0]["problems"] == [
+        f"{folder}/clips.parquet: the same raw file (sha256 {sha[:16]}...) in splits train and val: "
+        "train/Waving/train-001.avi (train), val/Calm/val-000.avi (val)",
+        f"{folder}/clips.parquet: the same scene 101-3_swoon01_place03_day_summer (filmed by another camera) in splits "
+        "train and val: swoon/101-3_cam01_swoon01_place03_day_summer.mp4 (train), swoon/101-3_cam02_swoon01_place03_day_summer.mp4 (val)",
+    ]
+    human = run("validate", folder)
+    assert human.exit_code == 1 and "in splits train and val" in human.stderr
 
 
 def test_missing_and_corrupt_tables(folder):
@@ -237,3 +263,44 @@ def test_built_tables_show_and_preview_over_the_video(built, tmp_path):
             own = [shows(x, y, PALETTE[rows.track_id[row] % len(PALETTE)]) for x, y in points]
             assert all(any(shows(x, y, c) for c in here) for x, y in points), (frame, row)
             assert sum(own) >= 0.7 * len(own), (frame, row)  # fighters overlap: the later one may cover a joint
+
+
+@pytest.mark.slow
+def test_built_tables_manifest_verify_and_a_flipped_byte(built, tmp_path):
+    """The writer's manifest.json: every file's bytes, sha256 and rows, the same bytes on a rebuild;
+    `verify` and `validate` name a file whose bytes changed."""
+    from flows.build import run_build
+
+    out, _, sample = built
+    for name in VIDEO_SUFFIXES:
+        folder = out / name
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert (manifest["dataset"], manifest["kind"]) == (name, "skeleton_tables")
+        files = {f["name"]: f for f in manifest["files"]}
+        assert set(files) == {"clips.parquet", "frames.parquet", "samples.parquet", "mmaction.pkl"}
+        for table in ("clips", "frames", "samples"):
+            assert files[f"{table}.parquet"]["rows"] == pq.read_metadata(folder / f"{table}.parquet").num_rows
+        assert files["mmaction.pkl"]["rows"] is None and str(out) not in (folder / "manifest.json").read_text()
+    text = (out / "rwf2000" / "manifest.json").read_bytes()
+    run_build("rwf2000", out / "rwf2000", root=sample / "rwf2000", datasets_dir=ROOT / "datasets")
+    assert (out / "rwf2000" / "manifest.json").read_bytes() == text  # deterministic: same inputs, same bytes
+    code, data, _ = run_json("verify", out)
+    assert code == 0 and [d["ok"] for d in data["datasets"]] == [True, True], data
+
+    folder = tmp_path / "rwf2000"
+    shutil.copytree(out / "rwf2000", folder)
+    clips = folder / "clips.parquet"
+    damaged = bytearray(clips.read_bytes())
+    damaged[len(damaged) // 2] ^= 0x01  # one flipped bit, same size
+    clips.write_bytes(bytes(damaged))
+    code, data, _ = run_json("verify", folder)
+    assert code == 1
+    (problem,) = data["datasets"][0]["problems"]
+    assert problem.startswith(f"{clips}: sha256 ") and "does not match the manifest's" in problem
+    code, data, _ = run_json("validate", folder)
+    assert code == 1 and problem in data["datasets"][0]["problems"]
+    human = run("verify", folder)
+    assert human.exit_code == 1 and "clips.parquet" in human.stderr
+    (folder / "manifest.json").unlink()
+    result = run("verify", folder)
+    assert result.exit_code == 1 and "no manifest to verify against" in result.stderr

@@ -71,7 +71,7 @@ def test_rwf2000_builds_and_a_rebuild_processes_only_what_changed(prefect_harnes
         os.utime(video, ns=(time.time_ns(), time.time_ns()))
     touched = build("rwf2000", rwf, out)
     assert (touched.written, touched.skipped) == (0, 64) and contents(out) == before
-    assert sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix != ".json") == sorted(TABLES)
+    assert sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix != ".json") == sorted(t for t in TABLES if not t.endswith(".json"))
 
     videos = sorted(rwf.rglob("*.avi"))
     shutil.copy(videos[1], videos[0])  # a changed video

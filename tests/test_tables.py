@@ -9,12 +9,14 @@ import pytest
 
 from schemas.arrays import frame_stride
 from schemas.errors import SchemaError
+from schemas.tablemanifest import TableManifest
 from schemas.tables import folder_problems
+from tasks.fingerprint import sha256_file
 from tasks.video.decode import VideoInfo
 from tasks.video.items import SampleSpan, VideoItem
 from tasks.video.tables import (
     clean_parts, clip_row, clips_table, frames_table, merge_parts, part_clip, part_name, read_part,
-    samples_table, write_part,
+    samples_table, write_manifest, write_part,
 )
 from tasks.video.tracking import Tracks
 
@@ -75,6 +77,26 @@ def test_merge_sorts_validates_and_keeps_failed_clips(tmp_path):
     merge_parts(again, [a, c, b], [extra], frame_stride=2)
     for name in ("clips", "frames", "samples"):  # same parts in another order, same bytes
         assert (again / f"{name}.parquet").read_bytes() == (tmp_path / f"{name}.parquet").read_bytes()
+
+
+def test_table_manifest_is_deterministic_and_relative(tmp_path):
+    """manifest.json of merged tables: bytes, sha256 and rows per file; same tables, same bytes,
+    wherever they lie; only files beside it."""
+    parts = tmp_path / "parts"
+    made = [write_part(parts, f"{c}.1", part_tables(c, [0, 1], [0, 0])) for c in "ab"]
+    texts = []
+    for out in (tmp_path / "one", tmp_path / "two"):
+        out.mkdir()
+        written = list(merge_parts(out, made).values())
+        path = write_manifest(out, "toy", reversed(written))
+        texts.append(path.read_bytes())
+        assert str(tmp_path) not in path.read_text()
+    assert texts[0] == texts[1]
+    manifest = TableManifest.read(tmp_path / "one" / "manifest.json")
+    assert [(f.name, f.rows) for f in manifest.files] == [("clips.parquet", 2), ("frames.parquet", 4), ("samples.parquet", 2)]
+    assert manifest.entry("frames.parquet").sha256 == sha256_file(tmp_path / "one" / "frames.parquet")
+    with pytest.raises(ValueError, match="beside it only"):
+        write_manifest(tmp_path / "one", "toy", [tmp_path / "two" / "clips.parquet"])
 
 
 def test_clean_parts_removes_stale_parts_and_leftovers(tmp_path):

@@ -4,7 +4,8 @@ A part is a folder `.cache/parts/<clip>.<key>/` holding that video's three table
 temporary name and renamed, so a build killed at any moment leaves whole parts or none. The key is
 a digest of everything the part depends on (raw bytes, sidecar files, spec and pose settings,
 the item's labels and events): a part whose key still matches is reused as it is. The merged tables
-are sorted, validated against `schemas.tables` and replaced atomically.
+are sorted, validated against `schemas.tables` and replaced atomically; `manifest.json` beside them
+(schemas.tablemanifest) then records each file's bytes, sha256 and row count.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import pyarrow.parquet as pq
 from schemas.arrays import STRIDE_KEY
 from tasks import atomic
 from schemas.errors import raise_if
+from schemas.tablemanifest import TABLE_MANIFEST_NAME, TableFile, TableManifest
 from schemas.tables import CLIPS, FRAMES, NUM_KEYPOINTS, SAMPLES, SORT_KEYS, TABLES, folder_problems, table_problems
+from tasks.fingerprint import sha256_file
 from tasks.video.items import SampleSpan, VideoItem
 from tasks.video.tracking import Tracks
 
@@ -163,3 +166,23 @@ def merge_parts(
     written = {name: write_table(table, out / f"{name}.parquet") for name, table in tables.items()}
     raise_if(str(out), folder_problems(out))
     return written
+
+
+def table_file(path: Path) -> TableFile:
+    """A file's manifest entry: bytes, sha256 and, for a Parquet table, its row count."""
+    path = Path(path)
+    rows = pq.read_metadata(path).num_rows if path.suffix == ".parquet" else None
+    return TableFile(path.name, path.stat().st_size, sha256_file(path), rows)
+
+
+def write_manifest(out: Path, dataset: str, files: Iterable[Path]) -> Path:
+    """`out/manifest.json` for the written tables (and export), rewritten only when it changes; the
+    same files give the same bytes (names relative to `out`, no times)."""
+    files = [Path(f) for f in files]
+    strays = [str(f) for f in files if f.resolve().parent != Path(out).resolve()]
+    if strays:
+        raise ValueError(f"{out}: a table manifest lists files beside it only, not {strays}")
+    manifest = TableManifest(dataset, sorted((table_file(f) for f in files), key=lambda f: f.name))
+    path = Path(out) / TABLE_MANIFEST_NAME
+    atomic.write_if_changed(path, manifest.to_json())
+    return path
