@@ -39,6 +39,26 @@ HAND_ARRAYS: dict[str, tuple[int, ...]] = {
     "has_mano": (),
     "timestamp": (),
 }
+# What each array means: its coordinate frame and units (the README's Outputs section says the same).
+HAND_ARRAY_UNITS: dict[str, str] = {
+    "joint_img": "crop pixels (x, y) of the frame's crop; pixel centres at integers",
+    "joint_cam": "camera frame, millimetres (x right, y down, z forward)",
+    "joint_valid": "1 where the source labels the joint, else 0",
+    "hand_bbox": "x1 y1 x2 y2, pixels of the source image",
+    "focal": "fx fy of the crop's camera, crop pixels",
+    "princpt": "cx cy of the crop's camera, crop pixels",
+    "mano_pose": "axis-angle, radians, camera frame (48 = global 3 + 15 joints x 3)",
+    "mano_shape": "MANO betas (unitless)",
+    "has_mano": "1 where MANO parameters exist, else 0",
+    "timestamp": "seconds from the sequence start",
+}
+# A COCO person in the json member: as in the source annotation, plus what the build flags.
+PERSON_UNITS: dict[str, str] = {
+    "bbox": "x y w h, pixels of the image (COCO's xywh, as in the source)",
+    "keypoints": "[17][3]: x, y in image pixels, visibility 0/1/2, as in the source",
+    "area": "pixels squared, as in the source",
+    "outside_image": "names of labelled keypoints (and 'bbox') lying outside the image: kept, flagged",
+}
 HAND_JSON_KEYS = {"handedness": str, "data_source": str, "source_split": str, "source_paths": list, "crop": dict}
 
 SMPLX_PARAMS: dict[str, int] = {

@@ -47,6 +47,16 @@ SAMPLES = _table("samples", [
     ("start_frame", pa.int32()), ("end_frame", pa.int32()), *_LABEL,
 ])
 
+# Coordinate frames and units of the numeric columns (the README's Outputs section says the same).
+COLUMN_UNITS: dict[str, str] = {
+    "bbox": "x1 y1 x2 y2, pixels of the original video",
+    "keypoints": "[17][2] x, y, pixels of the original video, COCO-17 order",
+    "keypoint_scores": "[17] confidence, 0 to 1",
+    "frame_idx": "0-based index into the decoded video",
+    "end_frame": "exclusive",
+    "fps": "frames per second, as the video declares",
+}
+
 TABLES: dict[str, pa.Schema] = {"clips": CLIPS, "frames": FRAMES, "samples": SAMPLES}
 SORT_KEYS: dict[str, list[str]] = {
     "clips": ["clip_id"],

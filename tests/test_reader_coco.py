@@ -105,14 +105,37 @@ def test_truncated_image(broken):
         load_records(broken, item, OPTIONS)
 
 
-def test_keypoints_outside_the_image(broken):
+def test_keypoints_outside_the_image_are_kept_and_flagged(broken):
     item = first_item(broken)
     person = item.data["persons"][0]
-    person["keypoints"][0:3] = [item.data["image"]["width"] + 50, 10, 2]
-    with pytest.raises(ItemError) as err:
+    person["keypoints"][0:3] = [item.data["image"]["width"] + 50.5, -24.9, 2]
+    (sample,) = load_records(broken, item, OPTIONS)
+    (carried, *_) = json.loads(sample["json"])["persons"]
+    assert carried["keypoints"][0] == [item.data["image"]["width"] + 50.5, -24.9, 2]
+    assert carried["outside_image"][0] == "nose"
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("bbox", [1.0, float("nan"), 3.0, 4.0], "bbox holds a non-finite number"),
+    ("area", float("inf"), "area is inf, expected a finite number"),
+    ("num_keypoints", -1, "num_keypoints is -1, expected an integer from 0 to 17"),
+])
+def test_non_finite_and_invalid_numbers_fail_the_item(broken, field, value, message):
+    item = first_item(broken)
+    item.data["persons"][0][field] = value
+    with pytest.raises(ItemError, match=message):
         load_records(broken, item, OPTIONS)
-    assert err.value.file == "annotations/person_keypoints_val2017.json"
-    assert "keypoint nose at" in err.value.reason and "outside" in err.value.reason
+
+
+def test_annotations_naming_no_image_fail_as_one_counted_item(broken):
+    path = broken / "annotations/person_keypoints_val2017.json"
+    data = json.loads(path.read_text())
+    data["annotations"][0]["image_id"] = 999999999
+    del data["annotations"][1]["image_id"]
+    path.write_text(json.dumps(data))
+    (orphans,) = [i for i in enumerate_items(broken, "val", OPTIONS) if i.key == "coco-val-orphans"]
+    with pytest.raises(ItemError, match=r"2 person annotation\(s\) name no image of the split"):
+        load_records(broken, orphans, OPTIONS)
 
 
 def test_annotation_that_does_not_parse(broken):

@@ -92,9 +92,11 @@ def build_part(
     done = dict(key=item.key, fingerprint=fingerprint, source=source, part=name, digests=digests.fresh)
     if (parts_dir / name / "clips.parquet").is_file():
         row = part_clip(parts_dir / name)
-        failed = row["status"] != "ok"
-        file = next((f for f in reversed(item.files) if f in (row["error"] or "")), item.files[0]) if failed else ""
-        return ItemResult(**done, status="failed" if failed else "unchanged", file=file, reason=row["error"] or "", clip=row)
+        if row["status"] == "ok":
+            return ItemResult(**done, status="unchanged", clip=row)
+        error = row["error"] or ""
+        file = next((f for f in item.files[1:] if error.startswith(f"{f}: ")), item.files[0])
+        return ItemResult(**done, status="failed", file=file, reason=error.removeprefix(f"{file}: "), clip=row)
     try:
         record = VideoItem(**reader.load_records(digests.root, item, options)[0])
     except ItemError as err:
@@ -130,10 +132,14 @@ def _clip(item: Item, error: str, backend: str, pose_hash: str, sha: str = "miss
 
 
 def _failed_part(parts_dir: Path, done: dict[str, Any], row: dict[str, Any], file: str) -> ItemResult:
-    """Bad input fails the same way next time: its failed row is kept as a part."""
+    """Bad input fails the same way next time: its failed row is kept as a part. The row's error
+    names an annotation file that is to blame (the video's own errors name the video)."""
+    reason = row["error"]
+    if file != row["path"]:
+        row["error"] = f"{file}: {reason}"
     write_part(parts_dir, done["part"], {
         "clips": clips_table([row]),
         "frames": frames_table(done["key"], Tracks.empty()),
         "samples": samples_table(VideoItem(row["clip_id"], row["path"], row["split"], row["label"], row["label_name"]), []),
     })
-    return ItemResult(**done, status="failed", file=file, reason=row["error"], clip=row)
+    return ItemResult(**done, status="failed", file=file, reason=reason, clip=row)
