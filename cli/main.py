@@ -8,7 +8,7 @@ configure(project_root())
 
 import typer  # noqa: E402
 
-from cli import build, convert_models, predict, retrain, sample, serve, server, shards, tables, train  # noqa: E402
+from cli import build, convert_models, predict, readers, retrain, sample, serve, server, shards, tables, train  # noqa: E402
 
 app = typer.Typer(
     name="posefoundry",
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.command("sample")(sample.sample)
 app.command("build")(build.build)
+app.command("readers")(readers.readers)
 app.add_typer(shards.app, name="shards")
 app.add_typer(tables.app, name="tables")
 app.command("serve")(serve.serve)

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.console import console
+from cli.console import console, print_checked
 
 app = typer.Typer(help="Inspect WebDataset shards: ls, stats, show, validate, verify, preview.", no_args_is_help=True)
 
@@ -50,6 +50,16 @@ def finish(problems: int, as_json: bool, what: str = "problem(s)") -> None:
         if not as_json:
             console.print(f"[red]{problems} {what} found[/red]")
         raise typer.Exit(1)
+
+
+def emit_checked(problems: int, as_json: bool, payload: dict[str, Any], checked: list[tuple]) -> None:
+    """A check command's ending: the JSON payload, or one `print_checked` block per checked thing."""
+    if as_json:
+        emit({"ok": not problems, **payload})
+    else:
+        for args in checked:
+            print_checked(*args)
+    finish(problems, as_json)
 
 
 @contextmanager
@@ -267,18 +277,11 @@ def validate(
     leaks = SplitLeaks()
     with progress_bar("validating samples", _expected_samples(groups)) as advance:
         results = [validate_group(g, kind, decode, limit, advance, leaks) for g in groups]
-    problems = sum(r.finding_count for r in results)
-    if as_json:
-        emit({"ok": not problems, "groups": [r.to_dict() for r in results]})
-    else:
-        for result in results:
-            state = "[green]valid[/green]" if result.ok else f"[red]{result.bad_samples} bad sample(s), {result.finding_count} problem(s)[/red]"
-            console.print(f"{escape(result.label)}: {result.samples:,} samples in {result.shards} shard(s) ({result.kind}): {state}")
-            for finding in result.findings:
-                console.print(f"  [red]{escape(str(finding))}[/red]")
-            if result.finding_count > len(result.findings):
-                console.print(f"  ... and {result.finding_count - len(result.findings)} more (--limit)")
-    finish(problems, as_json)
+    emit_checked(sum(r.finding_count for r in results), as_json, {"groups": [r.to_dict() for r in results]}, [
+        (f"{r.label}: {r.samples:,} samples in {r.shards} shard(s) ({r.kind})", r.ok,
+         f"{r.bad_samples} bad sample(s), {r.finding_count} problem(s)", r.findings, r.finding_count - len(r.findings))
+        for r in results
+    ])
 
 
 @app.command("verify")

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.console import console
-from cli.shards import emit, finish, progress_bar, run_verification, usage_error
+from cli.shards import emit, emit_checked, finish, progress_bar, run_verification, usage_error
 
 app = typer.Typer(help="Inspect skeleton tables: stats, show, validate, verify, preview.", no_args_is_help=True)
 
@@ -206,16 +206,8 @@ def validate(path: Path = DirArgument, as_json: bool = JsonOption) -> None:
         for folder in folders:
             results.append({"folder": str(folder), "problems": validate_folder(folder)})
             advance(1)
-    problems = sum(len(r["problems"]) for r in results)
-    if as_json:
-        emit({"ok": not problems, "datasets": results})
-    else:
-        for result in results:
-            state = "[green]valid[/green]" if not result["problems"] else f"[red]{len(result['problems'])} problem(s)[/red]"
-            console.print(f"{escape(result['folder'])}: {state}")
-            for problem in result["problems"]:
-                console.print(f"  [red]{escape(problem)}[/red]")
-    finish(problems, as_json)
+    emit_checked(sum(len(r["problems"]) for r in results), as_json, {"datasets": results},
+                 [(r["folder"], not r["problems"], f"{len(r['problems'])} problem(s)", r["problems"]) for r in results])
 
 
 @app.command("verify")

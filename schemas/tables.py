@@ -53,7 +53,6 @@ COLUMN_UNITS: dict[str, str] = {
     "keypoints": "[17][2] x, y, pixels of the original video, COCO-17 order",
     "keypoint_scores": "[17] confidence, 0 to 1",
     "frame_idx": "0-based index into the decoded video",
-    "end_frame": "exclusive",
     "fps": "frames per second, as the video declares",
 }
 

@@ -9,7 +9,7 @@ hash that names outputs.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -127,6 +127,17 @@ def describe(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, s
         if nested is not None and info.default is not None:
             rows += describe(nested, f"{prefix}{name}.")
             continue
-        kind = getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
-        rows.append((f"{prefix}{name}", kind, repr(info.default), info.description or ""))
+        rows.append((f"{prefix}{name}", _type_name(annotation), repr(info.default), info.description or ""))
     return rows
+
+
+def _type_name(annotation: Any) -> str:
+    """`a | b` for a Literal, `X or null` for an Optional, else the type's own name."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return " | ".join(map(str, args))
+    if type(None) in args:
+        return " or ".join(_type_name(a) for a in args if a is not type(None)) + " or null"
+    if origin is not None:
+        return f"{origin.__name__}[{', '.join(_type_name(a) for a in args)}]"
+    return getattr(annotation, "__name__", str(annotation))
