@@ -59,9 +59,14 @@ def prefect_api() -> Iterator[None]:
         process = start_server("127.0.0.1", port, ui=False)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from prefect.logging.handlers import APILogWorker
+
     try:
         with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
-            yield
+            try:
+                yield
+            finally:
+                APILogWorker.drain_all(timeout=10)  # the run's last log lines reach the server before it stops
     finally:
         stop_server(process)
 

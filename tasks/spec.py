@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tasks.readers import READERS, reader_module
-from tasks.readers.options import runtime_free
+from tasks.readers.options import hashed_options
 
 OUTPUTS = ("shards", "skeletons")
 TOP_LEVEL = {
@@ -43,8 +43,8 @@ class DatasetSpec:
 
     def settings_hash(self) -> str:
         """What the outputs depend on besides the raw bytes: the reader and its options (not the
-        ones that only change speed)."""
-        options = runtime_free(reader_module(self.reader).Options(**self.options))
+        ones that only change speed or say where input files are)."""
+        options = hashed_options(reader_module(self.reader).Options(**self.options))
         payload = json.dumps({"reader": self.reader, "options": options, "labels": self.labels}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -32,5 +32,6 @@ def test_the_sample_builds_are_byte_identical_to_the_recorded_ones(prefect_harne
         run_build(name, tmp_path / name, root=synthetic_sample / name, overrides=overrides, datasets_dir=ROOT / "datasets")
     got = output_sums(tmp_path)
     want = dict(reversed(line.split("  ", 1)) for line in GOLDEN.read_text().splitlines())
-    lines = "\n".join(f"{digest}  {name}" for name, digest in got.items())
-    assert got == want, f"outputs differ from {GOLDEN.name}; the new lines:\n{lines}"
+    changed = "\n".join(f"{got.get(name, '(absent)')}  {name}  (recorded {want.get(name, '(absent)')})"
+                        for name in sorted(set(got) | set(want)) if got.get(name) != want.get(name))
+    assert got == want, f"outputs differ from {GOLDEN.name}:\n{changed}"

@@ -3,8 +3,9 @@
 A spec's `options:` block and `--set` overrides are validated against the reader's `Options`
 model (unknown keys are errors, with a "did you mean"), `posefoundry readers` prints them from the
 same definitions, and the build receives the validated values as a plain dict. Fields marked
-`RUNTIME` change how fast a build runs, never what it writes, so they stay out of the settings
-hash that names outputs.
+`RUNTIME` change how fast a build runs, never what it writes, and fields marked `LOCATION` say
+where input files are (their contents are fingerprinted, as the raw root's are): both stay out of
+the settings hash that names outputs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any, Literal, Optional, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RUNTIME = {"runtime": True}
+RUNTIME = {"hashed": False}
+LOCATION = {"hashed": False}
 
 
 class Strict(BaseModel):
@@ -47,7 +49,7 @@ class HandClipOptions(ImageOptions):
     clip: ClipOptions = ClipOptions()
     crop: CropOptions = CropOptions()
     image_margin: float = Field(0.0, ge=0, description="pixels a joint may lie outside the image before it counts as out of it")
-    mano_model_dir: Optional[str] = Field(None, description="folder of the MANO model files (.pkl)")
+    mano_model_dir: Optional[str] = Field(None, description="folder of the MANO model files (.pkl)", json_schema_extra=LOCATION)
 
 
 class DecodeOptions(Strict):
@@ -107,14 +109,14 @@ class VideoOptions(Strict):
     labels: dict[str, int] = Field({}, description="label name -> class id; filled from the spec's top-level labels")
 
 
-def runtime_free(model: BaseModel) -> dict[str, Any]:
-    """The options without the RUNTIME fields: what the outputs depend on."""
+def hashed_options(model: BaseModel) -> dict[str, Any]:
+    """The options without the RUNTIME and LOCATION fields: what the outputs depend on."""
     values: dict[str, Any] = {}
     for name, info in type(model).model_fields.items():
-        if (info.json_schema_extra or {}).get("runtime"):
+        if (info.json_schema_extra or {}).get("hashed") is False:
             continue
         value = getattr(model, name)
-        values[name] = runtime_free(value) if isinstance(value, BaseModel) else value
+        values[name] = hashed_options(value) if isinstance(value, BaseModel) else value
     return values
 
 
