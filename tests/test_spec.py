@@ -105,6 +105,30 @@ def test_spec_names_resolve_in_the_project_wherever_the_command_runs(tmp_path, m
     assert load_spec("coco").name == "coco"
     with pytest.raises(SpecError) as err:
         load_spec("cocoo")
-    assert str(PROJECT_DATASETS) in str(err.value) and "it holds aihub_falldown, coco" in str(err.value)
+    assert str(PROJECT_DATASETS) in str(err.value) and "it holds aihub_fall_sensor, aihub_falldown, coco" in str(err.value)
     with pytest.raises(SpecError, match=f"no dataset spec 'coco' in {tmp_path / 'nowhere'} \\(it does not exist\\)$"):
         load_spec("coco", tmp_path / "nowhere" / ".." / "nowhere")
+
+
+def test_speed_knobs_and_input_locations_do_not_change_the_settings_hash(tmp_path):
+    folder = write(tmp_path, GOOD)
+    base = load_spec("mine", folder).settings_hash()
+    assert load_spec("mine", folder, overrides=["decode.batch=4", "pose.batch_size=2"]).settings_hash() == base
+    assert load_spec("mine", folder, overrides=["decode.stride=2"]).settings_hash() != base
+    dexycb = load_spec("dexycb", DATASETS)
+    assert load_spec("dexycb", DATASETS, overrides=["mano_model_dir=/elsewhere"]).settings_hash() == dexycb.settings_hash()
+
+
+def test_required_splits_must_be_splits(tmp_path):
+    with pytest.raises(SpecError, match=r"required_splits names \['test'\], which 'splits' \(\['train'\]\) lacks"):
+        load_spec("mine", write(tmp_path, GOOD + "required_splits: [test]\n"))
+
+
+def test_labels_belong_at_the_top_level(tmp_path):
+    with pytest.raises(SpecError, match="put labels at the top level"):
+        load_spec("mine", write(tmp_path, GOOD + "options: {labels: {a: 1}}\n"))
+
+
+def test_an_option_of_a_nested_block_suggests_its_siblings(tmp_path):
+    with pytest.raises(SpecError, match=r"unknown option 'options.tracking.max_ag' \(did you mean 'max_age'\?\)"):
+        load_spec("mine", write(tmp_path, GOOD), overrides=["tracking.max_ag=3"])
