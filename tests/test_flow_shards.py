@@ -132,7 +132,7 @@ def test_failures_are_quarantined_and_set_the_exit_code(prefect_harness, coco_ra
     path = raw / "annotations/person_keypoints_train2017.json"
     data = json.loads(path.read_text())
     victim = next(a for a in data["annotations"] if a["num_keypoints"] > 0)
-    victim["keypoints"][0:3] = [5000, 10, 2]
+    victim["keypoints"][0:3] = [50, 10, 7]  # an invalid visibility (out-of-image points are carried, not failed)
     path.write_text(json.dumps(data))
     args = ["build", "coco", "--root", str(raw), "--out", str(tmp_path / "out"), "--datasets-dir", str(DATASETS)]
 
@@ -143,7 +143,7 @@ def test_failures_are_quarantined_and_set_the_exit_code(prefect_harness, coco_ra
     assert "val: 1 of 23 items failed (4%), above the failure_threshold" in result.output
     quarantined = {q.item: q for split in ("train", "val") for q in Manifest.read(tmp_path / "out" / split / MANIFEST_NAME).quarantined}
     assert quarantined[f"coco-train-{victim['image_id']}"].file == "annotations/person_keypoints_train2017.json"
-    assert "keypoint nose at (5000, 10)" in quarantined[f"coco-train-{victim['image_id']}"].reason
+    assert "keypoint visibility must be 0, 1 or 2" in quarantined[f"coco-train-{victim['image_id']}"].reason
     (bad_image,) = [q for q in quarantined.values() if q.file.startswith("val2017/")]
     assert "JPEG" in bad_image.reason
     written = Manifest.read(tmp_path / "out" / "val" / MANIFEST_NAME)
