@@ -5,14 +5,20 @@ manifest, then times, in the same run and with the page cache warm:
 - the floor: tarfile reading every member's bytes (what any full pass costs at least);
 - `shards stats`, `ls` (manifest and by reading headers), `validate` and `verify`.
 Prints each as a ratio to the floor (below 1 is faster than reading everything); no absolute times.
+Then the commands as a user runs them, each a whole `posefoundry` process on the built sample
+(`shards ls data/shards/coco`, `tables stats data/skeletons/rwf2000`), as a ratio to
+`posefoundry --help` (start-up and imports: the least any command costs), median of --runs
+alternating pairs; the target is at most 1.5.
 
-    .venv/bin/python bench/bench_inspect.py [--samples 3000] [--per-shard 1000]
+    .venv/bin/python bench/bench_inspect.py [--samples 3000] [--per-shard 1000] [--runs 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -32,7 +38,14 @@ from tasks.atomic import write_text
 from tasks.shards.layout import cut, shard_name
 from tasks.shards.tarball import encode_sample, write_shard
 
-from compare import best_of
+from compare import alternate, best_of, report, timed
+
+ROOT = Path(__file__).resolve().parents[1]
+POSEFOUNDRY = str(Path(sys.executable).with_name("posefoundry"))
+COMMANDS = {  # what a user types, on the sample the pipeline builds
+    "shards ls data/shards/coco": ["shards", "ls", "data/shards/coco"],
+    "tables stats data/skeletons/rwf2000": ["tables", "stats", "data/skeletons/rwf2000"],
+}
 
 
 def write_shards(folder: Path, count: int, per_shard: int) -> None:
@@ -71,6 +84,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=3000)
     parser.add_argument("--per-shard", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5, help="alternating pairs per command ratio")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "train"
@@ -98,6 +112,29 @@ def main() -> None:
         print(f"{'floor: tarfile reading every byte':45s} 1.00")
         for name, seconds in timings.items():
             print(f"{name:45s} {seconds / floor:.2f}")
+    command_ratios(args.runs)
+
+
+def run_command(args: list[str]) -> float:
+    seconds, code = timed(lambda: subprocess.call([POSEFOUNDRY, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.DEVNULL))
+    if code != 0:
+        raise RuntimeError(f"posefoundry {' '.join(args)} exited {code}")
+    return seconds
+
+
+def command_ratios(runs: int) -> None:
+    """Each command's wall time over `posefoundry --help`'s, in alternating pairs."""
+    missing = [name for name, args in COMMANDS.items() if not (ROOT / args[-1]).exists()]
+    if missing:
+        print(f"skipped {missing}: build the sample first: "
+              "PATH=.venv/bin:$PATH posefoundry server --port 0 -- dvc repro shards@coco skeletons@rwf2000")
+    print(f"commands over `posefoundry --help` (median of {runs}; target <= 1.5):")
+    run_command(["--help"])  # warm the page cache
+    for name, args in COMMANDS.items():
+        if name not in missing:
+            pairs = alternate(runs, lambda: run_command(args), lambda: run_command(["--help"]))
+            report(name, [ours / theirs for ours, theirs in pairs])
 
 
 if __name__ == "__main__":

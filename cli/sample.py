@@ -14,6 +14,7 @@ def sample(
     out: Path = typer.Option(..., "--out", help="Folder to write DIR/<dataset>/ into."),
     seed: int = typer.Option(0, "--seed", help="Same seed, same bytes."),
     only: list[str] = typer.Option(None, "--only", help="Write only these datasets (repeatable)."),
+    scale: int = typer.Option(1, "--scale", min=1, help="K times the items (new ids, same layout), for benchmarks."),
 ) -> None:
     """Write a small synthetic copy of each raw source in its real layout, plus stand-in body models."""
     from synthetic import DATASETS, write_sample
@@ -29,5 +30,9 @@ def sample(
         console.print(f"  {name}: {count} items -> {out / name}")
 
     console.print(f"writing the synthetic sample (seed {seed}) into {out}")
-    written = write_sample(out, seed=seed, datasets=chosen, progress=progress)
+    try:
+        written = write_sample(out, seed=seed, datasets=chosen, progress=progress, scale=scale)
+    except ValueError as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(2)
     console.print(f"wrote {len(written)} folders under {out} in {time.perf_counter() - started:.1f} s")

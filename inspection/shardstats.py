@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
+from inspection.distribution import distribution
 from inspection.kinds import guess_kind
 from inspection.sources import ShardGroup
 from schemas.shards import HAND_CLIP, HAND_JOINTS, PERSON_IMAGE, load_npy
@@ -25,16 +26,6 @@ HAND_STAT_MEMBERS = ("joint_valid.npy", "hand_bbox.npy", "has_mano.npy")
 STAT_MEMBERS = {"json", *HAND_STAT_MEMBERS}
 COCO_SMALL, COCO_MEDIUM = 32**2, 96**2
 SHOWN_PROBLEMS = 20
-
-
-def distribution(values: Iterable[float]) -> dict[str, float] | None:
-    """min, 10th percentile, median, 90th percentile, max and mean; None when there are none."""
-    array = np.asarray(list(values), dtype=np.float64)
-    if array.size == 0:
-        return None
-    p10, p50, p90 = np.percentile(array, [10, 50, 90])
-    return {"min": float(array.min()), "p10": float(p10), "median": float(p50), "p90": float(p90),
-            "max": float(array.max()), "mean": float(array.mean())}
 
 
 def _share(part: float, whole: float) -> float | None:

@@ -57,6 +57,9 @@ def read_table(folder: Path, name: str, columns: list[str] | None = None, filter
     if not path.is_file():
         raise TableReadError(f"{path}: missing")
     try:
+        if filters is None:  # one file: no need for the dataset machinery (pyarrow.dataset is slow to import)
+            with pq.ParquetFile(path) as parquet:
+                return parquet.read(columns=columns)
         return pq.read_table(path, columns=columns, filters=filters)
     except (pa.ArrowException, OSError, ValueError) as err:
         raise TableReadError(f"{path}: unreadable: {err}") from None

@@ -1,8 +1,10 @@
-"""`tables stats` and `tables show`: what a dataset's skeleton tables hold, computed with polars.
+"""`tables stats` and `tables show`: what a dataset's skeleton tables hold, computed with numpy.
 
 Stats: clips per split and label, failed clips with reasons, persons per frame (frames without a
 row count as zero persons), how much of each clip and of each track's span has skeletons, and the
 training samples per split and label. Show: one clip's row, its tracks, coverage and samples.
+Plain pyarrow and numpy, no dataframe library: importing polars cost more than the whole command
+does on the sample (`tables stats` has to stay about as quick as `posefoundry --help`).
 """
 
 from __future__ import annotations
@@ -12,22 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 
-from inspection.shardstats import distribution
+from inspection.distribution import distribution
 from inspection.tableread import ClipFrames, read_table, table_path
+from schemas.arrays import flat_values
+from schemas.tables import NUM_KEYPOINTS
 
 SHOWN_FAILURES = 20
+CLIP_COLUMNS = ["clip_id", "split", "label", "label_name", "path", "num_frames", "fps", "pose_backend",
+                "pose_settings_hash", "status", "error"]
 
 
-def _read(folder: Path, name: str, columns: list[str] | None = None) -> pl.DataFrame:
-    return pl.from_arrow(read_table(folder, name, columns=columns))  # type: ignore[return-value]
-
-
-def _counts(frame: pl.DataFrame, by: list[str]) -> list[dict[str, Any]]:
-    if frame.is_empty():
-        return []
-    return frame.group_by(by).agg(pl.len().alias("count")).sort(by).to_dicts()
+def _counts(rows: list[dict[str, Any]], by: list[str]) -> list[dict[str, Any]]:
+    """Rows per distinct `by` values, sorted by them (missing values first)."""
+    counts = Counter(tuple(row[k] for k in by) for row in rows)
+    ordered = sorted(counts.items(), key=lambda item: tuple((v is not None, v) for v in item[0]))
+    return [{**dict(zip(by, key)), "count": n} for key, n in ordered]
 
 
 def _reason(error: str | None) -> str:
@@ -35,69 +37,100 @@ def _reason(error: str | None) -> str:
     return text[:100]
 
 
-def clip_stats(clips: pl.DataFrame) -> dict[str, Any]:
-    ok = clips.filter(pl.col("status") == "ok")
-    failed = clips.filter(pl.col("status") != "ok")
+def _ok(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in clips if c["status"] == "ok"]
+
+
+def clip_stats(clips: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = _ok(clips)
+    failed = [c for c in clips if c["status"] is not None and c["status"] != "ok"]
     return {
-        "clips": clips.height,
-        "ok": ok.height,
-        "failed": failed.height,
+        "clips": len(clips),
+        "ok": len(ok),
+        "failed": len(failed),
         "per_split_label": _counts(ok, ["split", "label", "label_name"]),
-        "failure_reasons": dict(Counter(_reason(e) for e in failed.get_column("error").to_list()).most_common(10)),
-        "failed_clips": failed.select("clip_id", "path", "error").head(SHOWN_FAILURES).to_dicts(),
-        "num_frames": distribution(ok.get_column("num_frames").to_list()),
-        "fps": dict(Counter(round(float(f), 3) for f in ok.get_column("fps").to_list()).most_common(5)),
+        "failure_reasons": dict(Counter(_reason(c["error"]) for c in failed).most_common(10)),
+        "failed_clips": [{k: c[k] for k in ("clip_id", "path", "error")} for c in failed[:SHOWN_FAILURES]],
+        "num_frames": distribution(c["num_frames"] for c in ok),
+        "fps": dict(Counter(round(float(c["fps"]), 3) for c in ok).most_common(5)),
         "pose_backends": _counts(clips, ["pose_backend", "pose_settings_hash"]),
     }
 
 
-def frame_stats(clips: pl.DataFrame, frames: pl.DataFrame) -> dict[str, Any]:
+def _groups(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows sorted by `keys` (the first key most significant) and where each group of equal
+    keys starts in that order."""
+    order = np.lexsort(keys[::-1])
+    if not len(order):
+        return order, np.zeros(0, np.int64)
+    change = np.zeros(len(order), bool)
+    change[0] = True
+    for key in keys:
+        change[1:] |= key[order][1:] != key[order][:-1]
+    return order, np.flatnonzero(change)
+
+
+def _sizes(starts: np.ndarray, total: int) -> np.ndarray:
+    return np.diff(np.append(starts, total))
+
+
+def frame_stats(clips: list[dict[str, Any]], frames: Any) -> dict[str, Any]:
     """Persons per frame and coverage, over the ok clips (a failed clip has no frames to count)."""
-    ok = clips.filter(pl.col("status") == "ok").select("clip_id", "num_frames")
-    rows = frames.join(ok, on="clip_id", how="inner")
-    per_frame = rows.group_by("clip_id", "frame_idx").agg(pl.len().alias("persons"))
-    histogram = Counter(dict(per_frame.group_by("persons").agg(pl.len().alias("n")).iter_rows()))
-    frames_with_rows = per_frame.group_by("clip_id").agg(pl.len().alias("covered"))
-    coverage = ok.join(frames_with_rows, on="clip_id", how="left").with_columns(pl.col("covered").fill_null(0))
-    histogram[0] += int((coverage.get_column("num_frames") - coverage.get_column("covered")).clip(lower_bound=0).sum())
-    tracks = rows.group_by("clip_id", "track_id").agg(
-        pl.len().alias("frames"), pl.col("frame_idx").min().alias("first"), pl.col("frame_idx").max().alias("last"),
-        pl.col("num_frames").first().alias("num_frames"),
-    )
-    span = (tracks.get_column("last") - tracks.get_column("first") + 1).cast(pl.Float64)
+    ok = _ok(clips)
+    index = {c["clip_id"]: i for i, c in enumerate(ok)}
+    num_frames = np.array([c["num_frames"] for c in ok], np.int64)
+    ids = frames.column("clip_id").to_pylist()
+    clip = np.fromiter((index.get(i, -1) for i in ids), np.int64, len(ids))
+    keep = clip >= 0
+    clip = clip[keep]
+    frame = frames.column("frame_idx").to_numpy()[keep].astype(np.int64)
+    track = frames.column("track_id").to_numpy()[keep].astype(np.int64)
+    order, starts = _groups(clip, frame)  # one group per frame with rows
+    persons = _sizes(starts, len(order))
+    histogram = Counter({int(k): int(n) for k, n in zip(*np.unique(persons, return_counts=True))})
+    covered = np.bincount(clip[order[starts]], minlength=len(ok))
+    histogram[0] += int(np.maximum(num_frames - covered, 0).sum())
+    order, starts = _groups(clip, track)  # one group per track
+    track_frames = _sizes(starts, len(order))
+    track_clip = clip[order[starts]]
+    first = np.minimum.reduceat(frame[order], starts) if len(starts) else np.zeros(0, np.int64)
+    last = np.maximum.reduceat(frame[order], starts) if len(starts) else np.zeros(0, np.int64)
+    span = (last - first + 1).astype(np.float64)
     total_frames = sum(histogram.values())
     mean_persons = sum(k * v for k, v in histogram.items()) / total_frames if total_frames else None
-    scores = rows.get_column("keypoint_scores").to_numpy() if rows.height else np.zeros((0, 17))
+    scores = flat_values(frames.column("keypoint_scores"), 1).reshape(-1, NUM_KEYPOINTS)[keep]
+    coverage = covered / np.maximum(num_frames, 1)
     return {
-        "rows": frames.height,
-        "rows_of_unknown_or_failed_clips": frames.height - rows.height,
+        "rows": frames.num_rows,
+        "rows_of_unknown_or_failed_clips": frames.num_rows - int(keep.sum()),
         "persons_per_frame": {str(k): histogram[k] for k in sorted(histogram)},
         "mean_persons_per_frame": mean_persons,
-        "clip_coverage": distribution((coverage.get_column("covered") / coverage.get_column("num_frames").clip(lower_bound=1)).to_list()),
-        "clips_without_skeletons": coverage.filter(pl.col("covered") == 0).get_column("clip_id").head(SHOWN_FAILURES).to_list(),
-        "tracks": tracks.height,
-        "tracks_per_clip": distribution(tracks.group_by("clip_id").agg(pl.len().alias("n")).get_column("n").to_list()),
-        "track_frames": distribution(tracks.get_column("frames").to_list()),
-        "track_coverage_of_span": distribution((tracks.get_column("frames") / span).to_list()),
-        "track_share_of_clip": distribution((tracks.get_column("frames") / tracks.get_column("num_frames").clip(lower_bound=1)).to_list()),
+        "clip_coverage": distribution(coverage.tolist()),
+        "clips_without_skeletons": [c["clip_id"] for c, n in zip(ok, covered) if n == 0][:SHOWN_FAILURES],
+        "tracks": len(starts),
+        "tracks_per_clip": distribution(np.unique(track_clip, return_counts=True)[1].tolist()),
+        "track_frames": distribution(track_frames.tolist()),
+        "track_coverage_of_span": distribution((track_frames / span).tolist()),
+        "track_share_of_clip": distribution((track_frames / np.maximum(num_frames[track_clip], 1)).tolist()),
         "mean_keypoint_score": float(np.mean(scores)) if np.size(scores) else None,
     }
 
 
-def sample_stats(samples: pl.DataFrame) -> dict[str, Any]:
-    lengths = (samples.get_column("end_frame") - samples.get_column("start_frame")).to_list()
+def sample_stats(samples: Any) -> dict[str, Any]:
+    rows = samples.select(["split", "label", "label_name"]).to_pylist()
+    lengths = samples.column("end_frame").to_numpy() - samples.column("start_frame").to_numpy()
     return {
-        "samples": samples.height,
-        "per_split_label": _counts(samples, ["split", "label", "label_name"]),
-        "length_frames": distribution(lengths),
+        "samples": samples.num_rows,
+        "per_split_label": _counts(rows, ["split", "label", "label_name"]),
+        "length_frames": distribution(lengths.tolist()),
     }
 
 
 def table_stats(folder: Path) -> dict[str, Any]:
     """Everything above for one dataset folder (raises TableReadError naming a bad table)."""
-    clips = _read(folder, "clips")
-    frames = _read(folder, "frames", ["clip_id", "frame_idx", "track_id", "keypoint_scores"])
-    samples = _read(folder, "samples")
+    clips = read_table(folder, "clips", columns=CLIP_COLUMNS).to_pylist()
+    frames = read_table(folder, "frames", columns=["clip_id", "frame_idx", "track_id", "keypoint_scores"])
+    samples = read_table(folder, "samples", columns=["split", "label", "label_name", "start_frame", "end_frame"])
     return {
         "folder": str(folder),
         "bytes": {name: table_path(folder, name).stat().st_size for name in ("clips", "frames", "samples")},
@@ -124,7 +157,8 @@ def track_summary(frames: ClipFrames) -> list[dict[str, Any]]:
 def clip_summary(folder: Path, clip: dict[str, Any], frames: ClipFrames, rows: int = 0) -> dict[str, Any]:
     """One clip: its row, its tracks, how many of its frames have skeletons, its samples, and
     (when rows > 0) the first rows of frames.parquet."""
-    samples = _read(folder, "samples").filter(pl.col("clip_id") == clip["clip_id"]).sort("start_frame")
+    samples = sorted(read_table(folder, "samples", filters=[("clip_id", "==", clip["clip_id"])]).to_pylist(),
+                     key=lambda row: row["start_frame"])
     covered = len(np.unique(frames.frame_idx))
     per_frame = Counter(Counter(frames.frame_idx.tolist()).values())
     per_frame[0] += max(int(clip["num_frames"]) - covered, 0)
@@ -140,7 +174,7 @@ def clip_summary(folder: Path, clip: dict[str, Any], frames: ClipFrames, rows: i
         "coverage": covered / clip["num_frames"] if clip["num_frames"] else None,
         "persons_per_frame": {str(k): per_frame[k] for k in sorted(per_frame)},
         "tracks": track_summary(frames),
-        "samples": samples.to_dicts(),
+        "samples": samples,
         "rows": len(frames),
         "frame_rows": shown,
     }

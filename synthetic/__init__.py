@@ -27,15 +27,19 @@ def write_sample(
     seed: int = 0,
     datasets: tuple[str, ...] = DATASETS,
     progress: Callable[[str, int], None] | None = None,
+    scale: int = 1,
 ) -> dict[str, Path]:
-    """Write the stand-in body models, then every dataset's raw tree, under `out`."""
+    """Write the stand-in body models, then every dataset's raw tree, under `out`; `scale` K writes
+    K times the items (synthetic.copies: new ids, the same layout; 1 is the plain sample)."""
     from synthetic.bodymodels import write_all
+    from synthetic.copies import check_scalable
 
+    check_scalable({name: generator(name) for name in datasets}, scale)
     out.mkdir(parents=True, exist_ok=True)
     body_models = write_all(out / BODY_MODELS_DIR, seed=seed)
     written = {BODY_MODELS_DIR: out / BODY_MODELS_DIR}
     for name in datasets:
-        count = generator(name)(out / name, seed, body_models)
+        count = generator(name)(out / name, seed, body_models, **({"scale": scale} if scale > 1 else {}))
         written[name] = out / name
         if progress:
             progress(name, count)

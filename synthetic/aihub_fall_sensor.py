@@ -21,6 +21,7 @@ import numpy as np
 
 from synthetic.aihub_falldown import HEIGHT, WIDTH, _faller, _walker
 from synthetic.clips import Actor, Clip, color, write_clip
+from synthetic.copies import copy_rng
 from tasks.readers.aihub_fall_sensor import OPTIONS, split_for
 
 FPS, FRAMES, FALL_LENGTH = 60.0, 240, 60
@@ -38,10 +39,11 @@ PLACES = (("병원", "병실"), ("요양병원", "병실"), ("집", "거실"), (
 AGES = ("adult1(청소년청년)", "adult2(중장년노년)")
 
 
-def _scene_numbers() -> list[int]:
-    """The first scene numbers that the reader's default split sends where SCENES says."""
+def _scene_numbers(copies: int = 1) -> list[int]:
+    """The first scene numbers that the reader's default split sends where SCENES says (SCENES
+    over again for each copy of --scale)."""
     numbers, used = [], set()
-    for code, split, _ in SCENES:
+    for code, split, _ in SCENES * copies:
         folders = "/".join((SOURCE, VIDEO, *CLASSES[code][0]))
         number = next(n for n in range(1, 100000) if n not in used
                       and split_for(f"{folders}/{n:05d}_H_A_{code}_C1/{n:05d}_H_A_{code}_C1.mp4", OPTIONS["val_share"]) == split)
@@ -72,11 +74,13 @@ def label_json(scene_id: str, code: str, cam: int, fall: tuple[int, int], rng: n
     }
 
 
-def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
-    """Write the 낙상 video/label tree under `out`; returns the number of videos."""
-    rng = np.random.default_rng([seed, 71641])
+def generate(out: Path, seed: int, body_models: dict[str, Path], scale: int = 1) -> int:
+    """Write the 낙상 video/label tree under `out`, `scale` times the scenes (synthetic.copies);
+    returns the number of videos."""
     count = 0
-    for (code, _, cameras), number in zip(SCENES, _scene_numbers()):
+    for index, ((code, _, cameras), number) in enumerate(zip(SCENES * scale, _scene_numbers(scale))):
+        if index % len(SCENES) == 0:
+            rng = copy_rng([seed, 71641], index // len(SCENES))
         if code == "N":
             person, fall = _walker(rng, FRAMES), (0, 0)
         else:

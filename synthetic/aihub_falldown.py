@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from synthetic.clips import Actor, Angles, Clip, color, pose, walk, write_clip
+from synthetic.copies import copy_rng
 from tasks.readers.aihub_falldown import OPTIONS, split_of
 
 WIDTH, HEIGHT, FPS = 320, 180, 30.0
@@ -121,7 +122,7 @@ def _xml(name: str, event: str, frames: int, keyframe: int, point: np.ndarray, a
 def _names(event: str, wanted: dict[str, int]) -> list[str]:
     """Realistic names, the first ones that the reader's default split sends where `wanted` says."""
     share, left, names = OPTIONS["val_share"], dict(wanted), []
-    for scenario in range(101, 1000):
+    for scenario in range(101, 1000000):
         when = "day" if scenario % 3 else "night"
         name = (f"{scenario}-{scenario % 7 + 1}_cam{scenario % 4 + 1:02d}_{event}{scenario % 9 + 1:02d}"
                 f"_place{scenario % 5 + 1:02d}_{when}_summer")
@@ -134,12 +135,33 @@ def _names(event: str, wanted: dict[str, int]) -> list[str]:
     raise RuntimeError(f"could not name {wanted} {event} videos")
 
 
-def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
-    """Write the AI Hub tree under `out`; returns the number of videos."""
-    rng = np.random.default_rng([seed, 171])
+def _copy_names(event: str, wanted: dict[str, int], copy: int, scale: int) -> list[str]:
+    """Copy `copy`'s names: of the first names for `scale` copies, its own share of each split (copy 0's
+    are the plain sample's), in the order they were found."""
+    names = _names(event, {split: count * scale for split, count in wanted.items()})
+    seen: dict[str, int] = {}
+    mine = []
+    for name in names:
+        split = split_of(f"{event}/{name}.mp4", OPTIONS["val_share"])
+        if seen.get(split, 0) // wanted[split] == copy:
+            mine.append(name)
+        seen[split] = seen.get(split, 0) + 1
+    return mine
+
+
+def generate(out: Path, seed: int, body_models: dict[str, Path], scale: int = 1) -> int:
+    """Write the AI Hub tree under `out`, `scale` times the videos (synthetic.copies); returns the
+    number of videos."""
+    count = 0
+    for copy in range(scale):
+        count += _write_copy(out, copy_rng([seed, 171], copy), copy, scale)
+    return count
+
+
+def _write_copy(out: Path, rng: np.random.Generator, copy: int, scale: int) -> int:
     count = 0
     for event, wanted in VIDEOS.items():
-        for name in _names(event, wanted):
+        for name in _copy_names(event, wanted, copy, scale):
             frames = int(rng.integers(300, 390))
             clip = Clip(WIDTH, HEIGHT, FPS, frames)
             if event == "swoon":

@@ -19,6 +19,7 @@ import numpy as np
 
 from schemas.skeletons import COCO_KEYPOINTS, COCO_SKELETON
 from synthetic.bodies import coco_joints, placement, project, sample_params
+from synthetic.copies import copy_rng
 from synthetic.figures import background, draw_figure
 
 SPLITS = {"train": 96, "val": 24}
@@ -28,6 +29,7 @@ _COLORS = ((40, 40, 230), (40, 200, 40), (230, 120, 30), (200, 40, 200))
 
 
 FOCAL = 1500.0
+COPY_IDS = 10000  # copy r of --scale numbers its images from r * COPY_IDS on
 
 
 @dataclass
@@ -94,20 +96,19 @@ def _image(rng: np.random.Generator, width: int, height: int, persons: list[np.n
     return image
 
 
-def _split(out: Path, split: str, split_index: int, num_images: int, seed: int, model_file: Path) -> None:
-    """One split: figures sampled, posed by SMPL-X in one batch, then labelled and drawn."""
-    rng = np.random.default_rng([seed, 2017, split_index])
+def _copy(folder: Path, split_index: int, num_images: int, seed: int, model_file: Path, copy: int) -> tuple[list, list, dict]:
+    """One copy of a split (see synthetic.copies; copy r's image ids are the plain ones + r * 10000):
+    figures sampled, posed by SMPL-X in one batch, then labelled and drawn; (images, annotations, smplx)."""
+    rng = copy_rng([seed, 2017, split_index], copy)
     layout = []  # (image_id, width, height, persons)
     for index in range(num_images):
         width, height = _SIZES[index % len(_SIZES)]
         persons = [] if index == 3 else [_draw_person(rng, width, height, cut=(k == 1 and index % 4 == 1))
                                          for k in range(1 + index % 3)]
-        layout.append((1000 * (split_index + 1) + 7 * index + 1, width, height, persons))
+        layout.append((COPY_IDS * copy + 1000 * (split_index + 1) + 7 * index + 1, width, height, persons))
     pixels = iter(_posed([(p, _camera(w, h)) for _, w, h, persons in layout for p in persons], model_file))
-    draw = np.random.default_rng([seed, 2017, split_index, 1])
+    draw = copy_rng([seed, 2017, split_index, 1], copy)
     images, annotations, smplx = [], [], {}
-    folder = out / f"{split}2017"
-    folder.mkdir(parents=True, exist_ok=True)
     for index, (image_id, width, height, persons) in enumerate(layout):
         figures = []
         for k, person in enumerate(persons):
@@ -130,6 +131,19 @@ def _split(out: Path, split: str, split_index: int, num_images: int, seed: int, 
         (folder / file_name).write_bytes(jpeg.tobytes())
         images.append({"id": image_id, "file_name": file_name, "width": width, "height": height, "license": 1,
                        "date_captured": "2013-11-14 11:18:45"})
+    return images, annotations, smplx
+
+
+def _split(out: Path, split: str, split_index: int, num_images: int, seed: int, model_file: Path, scale: int = 1) -> None:
+    """One split's images and its two annotation files, `scale` copies of its items."""
+    images, annotations, smplx = [], [], {}
+    folder = out / f"{split}2017"
+    folder.mkdir(parents=True, exist_ok=True)
+    for copy in range(scale):
+        more = _copy(folder, split_index, num_images, seed, model_file, copy)
+        images += more[0]
+        annotations += more[1]
+        smplx.update(more[2])
     data = {
         "info": {"description": "PoseFoundry synthetic COCO person keypoints", "version": "1.0", "year": 2017},
         "licenses": [{"id": 1, "name": "synthetic", "url": ""}],
@@ -141,10 +155,11 @@ def _split(out: Path, split: str, split_index: int, num_images: int, seed: int, 
     (out / "annotations" / SMPLX_FILE.format(split=split)).write_text(json.dumps(smplx, sort_keys=True))
 
 
-def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
-    """Write the tree (persons posed by the SMPL-X model in `body_models['smplx']`); returns the number of images."""
+def generate(out: Path, seed: int, body_models: dict[str, Path], scale: int = 1) -> int:
+    """Write the tree (persons posed by the SMPL-X model in `body_models['smplx']`), `scale` times
+    the images; returns the number of images."""
     out = Path(out)
     (out / "annotations").mkdir(parents=True, exist_ok=True)
     for split_index, (split, num_images) in enumerate(SPLITS.items()):
-        _split(out, split, split_index, num_images, seed, Path(body_models["smplx"]))
-    return sum(SPLITS.values())
+        _split(out, split, split_index, num_images, seed, Path(body_models["smplx"]), scale)
+    return sum(SPLITS.values()) * scale

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import yaml
 
+from synthetic.copies import copy_rng
 from synthetic.figures import background
 from synthetic.hands import ManoHands, draw_hand, look_at, model_path, project
 
@@ -64,10 +65,21 @@ def _write_yaml(path: Path, data: dict) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
-    """Write the tree; returns the number of colour images."""
+def _sequence_name(date: str, q: int, copy: int) -> str:
+    """YYYYMMDD_HHMMSS; copy r > 0 of --scale films later the same day, so its sequences sort after
+    the earlier copies' and keep their index modulo SEQUENCES (the setups' splits) in every copy."""
+    if copy == 0:
+        return f"{date}_{14 + q:02d}{17 + 3 * q:02d}{54 - q:02d}"
+    minutes = 19 * 60 + SEQUENCES * (copy - 1) + q
+    return f"{date}_{minutes // 60:02d}{minutes % 60:02d}{54 - q:02d}"
+
+
+def generate(out: Path, seed: int, body_models: dict[str, Path], scale: int = 1) -> int:
+    """Write the tree, `scale` times the sequences of each subject (synthetic.copies); returns the
+    number of colour images."""
     out = Path(out)
     rng = np.random.default_rng([seed, 51])
+    copies = [rng] + [copy_rng([seed, 51], copy) for copy in range(1, scale)]  # copy 0 shares the plain stream
     hands = ManoHands(body_models)
     components = {}
     for side in ("right", "left"):
@@ -88,10 +100,11 @@ def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
         betas = np.round(rng.normal(0, 0.4, 10), 6)
         _write_yaml(out / "calibration" / f"mano_{calib}" / "mano.yml", {"betas": [float(b) for b in betas]})
         root_joint = _root(hands, side, betas)
-        for q in range(SEQUENCES):
-            sequence = f"{date}_{14 + q:02d}{17 + 3 * q:02d}{54 - q:02d}"
+        for copy, q in ((copy, q) for copy in range(scale) for q in range(SEQUENCES)):
+            stream = copies[copy]
+            sequence = _sequence_name(date, q, copy)
             folder = out / subject / sequence
-            ycb_ids = [int(v) for v in rng.choice(np.arange(1, 22), size=3, replace=False)]
+            ycb_ids = [int(v) for v in stream.choice(np.arange(1, 22), size=3, replace=False)]
             _write_yaml(folder / "meta.yml", {
                 "serials": list(SERIALS), "num_frames": FRAMES, "extrinsics": EXTRINSICS, "ycb_ids": ycb_ids,
                 "ycb_grasp_ind": 0, "mano_sides": [side], "mano_calib": [calib],
@@ -100,8 +113,8 @@ def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
             for t in range(FRAMES):
                 if t == 0 and q % 3 == 0:
                     continue  # the hand has not entered the view yet
-                coeffs = np.concatenate([[0.8 * np.sin(0.7 * t + q)], rng.normal(0, 0.3, 44) * np.linspace(1, 0.1, 44)])
-                global_world = np.array([0.2 * np.sin(t + q), 0.3, 0.1 * q]) + rng.normal(0, 0.02, 3)
+                coeffs = np.concatenate([[0.8 * np.sin(0.7 * t + q)], stream.normal(0, 0.3, 44) * np.linspace(1, 0.1, 44)])
+                global_world = np.array([0.2 * np.sin(t + q), 0.3, 0.1 * q]) + stream.normal(0, 0.02, 3)
                 trans_world = target - root_joint + np.array([-0.01 * t, 0.02 * q - 0.13, 0.0])
                 pose_m_world[t, 0] = np.concatenate([global_world, coeffs, trans_world])
             np.savez_compressed(folder / "pose.npz", pose_y=np.zeros((FRAMES, len(ycb_ids), 7), np.float32),
@@ -110,9 +123,9 @@ def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
                 intr = intrinsics[serial]["color"]
                 views.append((folder / serial, side, betas, root_joint, extrinsics[serial],
                               np.array([intr["fx"], intr["fy"]]), np.array([intr["ppx"], intr["ppy"]]),
-                              components[side], ycb_ids, pose_m_world))
+                              components[side], ycb_ids, pose_m_world, copy))
     batches = {}
-    for view, (folder, side, betas, root, extrinsic, focal, princpt, comps, ycb_ids, poses) in enumerate(views):
+    for view, (folder, side, betas, root, extrinsic, focal, princpt, comps, ycb_ids, poses, _) in enumerate(views):
         for t, pose_world in enumerate(poses[:, 0]):
             if pose_world.any():
                 global_cam, trans_cam = _camera_params(pose_world, pose_world[48:], root, extrinsic)
@@ -123,13 +136,13 @@ def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
         joints = hands.joints(side, np.stack([r[2] for r in rows]), np.stack([r[3] for r in rows]), np.stack([r[4] for r in rows]))
         for (view, t, full, _, trans_cam, coeffs), joint_3d in zip(rows, joints):
             hands_at[view, t] = (np.concatenate([full[:3], coeffs, trans_cam]), joint_3d)
-    for view, (folder, side, betas, root, extrinsic, focal, princpt, comps, ycb_ids, poses) in enumerate(views):
+    for view, (folder, side, betas, root, extrinsic, focal, princpt, comps, ycb_ids, poses, copy) in enumerate(views):
         for t in range(len(poses)):
             hand = None
             if (view, t) in hands_at:
                 pose_m, joint_3d = hands_at[view, t]
                 hand = (pose_m, joint_3d, project(joint_3d, focal, princpt))
-            count += _frame(folder, t, hand, ycb_ids, rng)
+            count += _frame(folder, t, hand, ycb_ids, copies[copy])
     return count
 
 

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from schemas.shards import HAND_JOINTS
+from synthetic.copies import copy_rng
 from synthetic.figures import background
 from synthetic.hands import ManoHands, draw_hand, look_at, project
 
@@ -34,6 +35,7 @@ SEQUENCES = {
 CAMERAS = {"400262": ((334, 512), (0.0, -60.0, -760.0)), "400314": ((512, 334), (380.0, -40.0, -660.0))}
 FOCAL = 700.0
 FRAME_STEP = 3
+COPY_CAPTURES = 2  # copy r of --scale films captures c + 2 r (train even, val odd, as in the plain sample)
 _ABSENT = [1.0, 1.0, 1.0]  # what the real files hold for joints of an absent hand
 
 
@@ -64,11 +66,12 @@ def _mano_params(rng: np.random.Generator, side: str, phase: float, shape: np.nd
             "trans": [round(float(v), 6) for v in trans]}
 
 
-def _split(out: Path, split: str, captures: dict, hands: ManoHands, rng: np.random.Generator, image_id: int) -> tuple[int, int]:
+def _split(out: Path, split: str, copies: list[tuple[dict, np.random.Generator]], hands: ManoHands, image_id: int) -> tuple[int, int]:
+    """One split's images and annotation files; `copies` are (captures, random stream) pairs."""
     data = {"images": [], "annotations": []}
     cameras, joints_3d, mano = {}, {}, {}
     count = 0
-    for capture, sequences in captures.items():
+    for capture, sequences, rng in ((c, s, rng) for captures, rng in copies for c, s in captures.items()):
         camera = cameras[str(capture)] = _cameras(rng)
         joints_3d[str(capture)], mano[str(capture)] = {}, {}
         shape = {side: rng.normal(0, 0.3, 10) for side in ("right", "left")}
@@ -132,12 +135,15 @@ def _split(out: Path, split: str, captures: dict, hands: ManoHands, rng: np.rand
     return count, image_id
 
 
-def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
-    """Write the tree; returns the number of images."""
+def generate(out: Path, seed: int, body_models: dict[str, Path], scale: int = 1) -> int:
+    """Write the tree, `scale` times the images (synthetic.copies: copy r films captures numbered
+    c + COPY_CAPTURES * r); returns the number of images."""
     out = Path(out)
     hands = ManoHands(body_models)
     count, image_id = 0, 0
     for index, (split, captures) in enumerate(SEQUENCES.items()):
-        written, image_id = _split(out, split, captures, hands, np.random.default_rng([seed, 26, index]), image_id)
+        copies = [({capture + COPY_CAPTURES * copy: sequences for capture, sequences in captures.items()},
+                   copy_rng([seed, 26, index], copy)) for copy in range(scale)]
+        written, image_id = _split(out, split, copies, hands, image_id)
         count += written
     return count

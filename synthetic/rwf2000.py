@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from synthetic.clips import Actor, Angles, Clip, color, pose, walk, write_clip
+from synthetic.copies import copy_rng
 
 CLIPS_PER_CLASS = {"train": 24, "val": 8}
 WIDTH, HEIGHT, FPS, FRAMES = 320, 240, 30.0, 64
@@ -79,17 +80,22 @@ def _calm(rng: np.random.Generator) -> list[np.ndarray]:
     return people
 
 
-def generate(out: Path, seed: int, body_models: dict[str, Path]) -> int:
-    """Write the RWF-2000 tree under `out`; returns the number of videos."""
-    rng = np.random.default_rng([seed, 2000])
-    count = 0
-    for split, per_class in CLIPS_PER_CLASS.items():
-        for label, make in (("Fight", _fighters), ("NonFight", _calm)):
-            for _ in range(per_class):
-                clip = Clip(WIDTH, HEIGHT, FPS, FRAMES)
-                for identity, keypoints in enumerate(make(rng)):
-                    clip.actors.append(Actor(keypoints, color(rng), identity))
-                video = out / split / label / f"{youtube_id(rng)}_{int(rng.integers(0, 10))}.avi"
-                write_clip(clip, video, "XVID", rng)
-                count += 1
+def generate(out: Path, seed: int, body_models: dict[str, Path], scale: int = 1) -> int:
+    """Write the RWF-2000 tree under `out`, `scale` times the videos (synthetic.copies); returns
+    the number of videos."""
+    count, names = 0, set()
+    for copy in range(scale):
+        rng = copy_rng([seed, 2000], copy)
+        for split, per_class in CLIPS_PER_CLASS.items():
+            for label, make in (("Fight", _fighters), ("NonFight", _calm)):
+                for _ in range(per_class):
+                    clip = Clip(WIDTH, HEIGHT, FPS, FRAMES)
+                    for identity, keypoints in enumerate(make(rng)):
+                        clip.actors.append(Actor(keypoints, color(rng), identity))
+                    video_id, part = youtube_id(rng), int(rng.integers(0, 10))
+                    while video_id in names:  # one YouTube video never twice, whatever the scale
+                        video_id, part = youtube_id(rng), int(rng.integers(0, 10))
+                    names.add(video_id)
+                    write_clip(clip, out / split / label / f"{video_id}_{part}.avi", "XVID", rng)
+                    count += 1
     return count

@@ -106,3 +106,24 @@ def test_real_videos_probe(samples_dir):
     mp4 = VideoDecoder(samples_dir / "videos" / "test.mp4", stride=10, max_side=170, batch=8)
     frames = sum(len(b) for b in mp4)
     assert frames == 30 and mp4.size == (170, 128)
+
+
+def test_prefetch_holds_a_slot_until_the_last_batch_is_taken_and_drops_taken_pixels(video, monkeypatch):
+    import threading
+
+    import tasks.video.decode as decode
+
+    monkeypatch.setattr(decode, "_slots", threading.BoundedSemaphore(1))
+    plain = [b.images.copy() for b in VideoDecoder(video, max_side=None, batch=8)]
+    decoder = VideoDecoder(video, max_side=None, batch=8)
+    batches = decode.prefetch(decoder)
+    first = next(batches)
+    assert np.array_equal(first.images, plain[0])
+    assert not decode._slots.acquire(blocking=False)  # a second video would wait here
+    rest = list(batches)
+    assert decode._slots.acquire(blocking=False)  # all taken: the slot is free again
+    decode._slots.release()
+    assert first.images.shape == (0, H, W, 3)  # taken batches hold no pixels any more
+    assert len(rest) == len(plain) - 1 and rest[-1].images.size == 0
+    again = [b.images for b in decoder]  # the reader let go after the last batch opens again
+    assert all(np.array_equal(a, b) for a, b in zip(again, plain)) and len(again) == len(plain)

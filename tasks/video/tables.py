@@ -147,15 +147,17 @@ def merge_parts(
     out: Path, parts: list[Path], extra_clips: Iterable[dict[str, Any]] = (), frame_stride: int = 1,
 ) -> dict[str, Path]:
     """The dataset's three tables from its parts (and clip rows not stored as parts), sorted,
-    validated and written atomically into `out`; returns table name -> path."""
-    loaded = [read_part(p) for p in parts]
+    validated and written atomically into `out`; returns table name -> path. One table at a time
+    is read from the parts (single-threaded: the parts are small and many), and the merged tables
+    are let go before the written folder is checked."""
     extra = list(extra_clips)
     tables: dict[str, pa.Table] = {}
     for name, schema in TABLES.items():
-        pieces = [part[name] for part in loaded]
+        pieces = [pq.read_table(p / f"{name}.parquet", schema=schema, use_threads=False) for p in parts]
         if name == "clips" and extra:
             pieces.append(clips_table(extra))
         table = pa.concat_tables(pieces) if pieces else schema.empty_table()
+        del pieces
         table = _sorted(table, name).combine_chunks()
         if name == "frames":
             metadata = dict(schema.metadata or {})
@@ -163,7 +165,7 @@ def merge_parts(
             table = table.replace_schema_metadata(metadata)
         raise_if(f"{out / name}.parquet", table_problems(table, name, f"{out / name}.parquet"))
         tables[name] = table
-    written = {name: write_table(table, out / f"{name}.parquet") for name, table in tables.items()}
+    written = {name: write_table(tables.pop(name), out / f"{name}.parquet") for name in list(tables)}
     raise_if(str(out), folder_problems(out))
     return written
 
