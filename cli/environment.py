@@ -38,6 +38,9 @@ def configure(root: Path) -> None:
         # OpenMP threads sleep rather than spin while waiting: on a small machine shared with other
         # work, spinning made each training step several times slower.
         "OMP_WAIT_POLICY": "PASSIVE",
+        # Arrow's own pool keeps freed blocks per thread; the system allocator gives them back, so a
+        # build's memory follows what it holds, not what it once held.
+        "ARROW_DEFAULT_MEMORY_POOL": "system",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, str(value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 RUNNERS = ("threads", "processes", "dask")
@@ -14,7 +15,8 @@ def make_task_runner(kind: str = "threads", workers: int | None = None, address:
     if kind == "threads":
         from prefect.task_runners import ThreadPoolTaskRunner
 
-        return ThreadPoolTaskRunner(max_workers=workers)
+        # Bounded: unbounded, every video of a build decoded at once and memory grew with the dataset.
+        return ThreadPoolTaskRunner(max_workers=workers or 2 * (os.cpu_count() or 1))
     if kind == "processes":
         from prefect.task_runners import ProcessPoolTaskRunner
 
