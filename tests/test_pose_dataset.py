@@ -81,3 +81,18 @@ def test_a_bad_image_drawn_every_epoch_is_counted_once(tmp_path):
     index = next(i for i in range(len(dataset)) if dataset.get_data_info(i)["id"] == 20)
     assert [dataset.prepare_data(index) for _ in range(3)] == [None, None, None]  # training draws another
     assert dict(dataset.skipped) == {"jpg": 1}
+
+
+def test_within_shared_splits_a_split_is_read_once(val_shards, tmp_path, monkeypatch):
+    import training.pose.dataset as module
+
+    reads = []
+    read = module._read_split
+    monkeypatch.setattr(module, "_read_split", lambda folder: reads.append(folder) or read(folder))
+    with module.shared_splits():  # what the stage does: ground truth, dataset and baseline from one read
+        gt_path = write_ground_truth(val_shards, tmp_path / "gt.json")
+        dataset = ShardCocoDataset(shards=str(val_shards), test_mode=True, pipeline=[])
+        baseline_predictions(val_shards, gt_path)
+    assert len(reads) == 1 and len(dataset) > 10
+    write_ground_truth(val_shards, tmp_path / "gt.json")  # outside it, every call reads
+    assert len(reads) == 2

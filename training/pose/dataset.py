@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import cv2
 import numpy as np
@@ -60,8 +61,34 @@ def coco_records(meta: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, A
     return image, anns
 
 
+# While `shared_splits()` is open: each split folder's read_split result, by resolved path.
+_shared: dict[str, Any] | None = None
+
+
+@contextmanager
+def shared_splits() -> Iterator[None]:
+    """Within it each split folder is read once: the ground-truth file, the dataset and the baseline
+    share one read of the same shards. The lists are shared, so callers copy what they change; on
+    leaving, the reads are dropped (nothing holds a large split's annotations through training)."""
+    global _shared
+    outer, _shared = _shared, {} if _shared is None else _shared
+    try:
+        yield
+    finally:
+        _shared = outer
+
+
 def read_split(folder: str | Path) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """Every sample's (index, COCO image, annotations), and (key, reason) for samples that cannot be used."""
+    if _shared is None:
+        return _read_split(folder)
+    key = str(Path(folder).resolve())
+    if key not in _shared:
+        _shared[key] = _read_split(folder)
+    return _shared[key]
+
+
+def _read_split(folder: str | Path) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     samples, skipped = [], []
     dataset = open_index(folder)
     for index in range(len(dataset)):

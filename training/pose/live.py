@@ -1,7 +1,8 @@
 """An MMEngine hook that logs the pose run through DVCLive, for `dvc metrics` and `dvc plots`.
 
-Per validation (one DVCLive step): mean train loss and SimCC accuracy since the last one, the
-CocoMetric figures of the val split (`val/AP`, `val/AR`, ...) and the learning rate. At the end
+One DVCLive step per epoch: the epoch's mean train loss and SimCC accuracy and the learning rate;
+on the epochs that validate, the CocoMetric figures of the val split (`val/AP`, `val/AR`, ...) at
+the same step, so a run that validates once at the end still has its training curves. At the end
 (`finish`), CocoMetric's own keys (`coco/AP`, `coco/AP .5`, ...) at the top level of metrics.json
 with whatever the stage adds (baseline, skipped samples), and the prediction picture.
 """
@@ -43,19 +44,24 @@ class PoseLiveHook(Hook):
                 value = outputs[key]
                 self._train[key].append(float(value.detach() if hasattr(value, "detach") else value))
 
+    def after_train_epoch(self, runner: Any) -> None:
+        if self.live is None:
+            return
+        self.live.step = runner.epoch  # the epoch just trained, from 0 (the loop counts it after this hook)
+        for key, values in self._train.items():
+            if values:
+                self.live.log_metric(f"train/{key}", float(np.mean(values)))
+        self._train = {k: [] for k in TRAIN_KEYS}
+        self.live.log_metric("lr", float(runner.optim_wrapper.get_lr()["lr"][0]))
+
     def after_val_epoch(self, runner: Any, metrics: dict[str, float] | None = None) -> None:
         if self.live is None or not metrics:
             return
         self.last = {k: float(v) for k, v in metrics.items() if k.startswith("coco/")}
         self.history.append({"epoch": runner.epoch, **self.last})
-        for key, values in self._train.items():
-            if values:
-                self.live.log_metric(f"train/{key}", float(np.mean(values)))
-        self._train = {k: [] for k in TRAIN_KEYS}
+        self.live.step = runner.epoch - 1  # the step of the epoch it follows
         for key, value in self.last.items():
             self.live.log_metric("val/" + key.split("/", 1)[1].replace(" ", ""), value)
-        self.live.log_metric("lr", float(runner.optim_wrapper.get_lr()["lr"][0]))
-        self.live.next_step()
 
     def finish(self, extra: dict[str, Any], preview: np.ndarray | None) -> dict[str, Any]:
         """Write the final summary (the last validation's figures plus `extra`) and the picture."""
