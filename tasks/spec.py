@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tasks.readers import READERS, reader_module
-from tasks.readers.options import hashed_options
+from tasks.readers.options import hashed_options, nested_model
 
 OUTPUTS = ("shards", "skeletons")
 TOP_LEVEL = {
@@ -71,10 +71,10 @@ def _siblings(model: type[BaseModel], loc: tuple) -> list[str]:
         info = model.model_fields.get(str(part))
         if info is None:
             return []
-        nested = [a for a in (info.annotation, *getattr(info.annotation, "__args__", ())) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not nested:
+        nested = nested_model(info.annotation)
+        if nested is None:
             return []
-        model = nested[0]
+        model = nested
     return list(model.model_fields)
 
 

@@ -120,12 +120,17 @@ def hashed_options(model: BaseModel) -> dict[str, Any]:
     return values
 
 
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The options block a field holds (`WindowOptions` of `Optional[WindowOptions]`), if any."""
+    return next((a for a in (annotation, *get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+
+
 def describe(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, str]]:
     """(dotted name, type, default, description) rows for docs and `posefoundry readers`."""
     rows = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        nested = next((a for a in (annotation, *getattr(annotation, "__args__", ())) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        nested = nested_model(annotation)
         if nested is not None and info.default is not None:
             rows += describe(nested, f"{prefix}{name}.")
             continue
