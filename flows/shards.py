@@ -50,7 +50,7 @@ def process_split(spec: DatasetSpec, split: str, items: list[Item], out: Path, d
     items_dir = itemcache.cache_dir(out, split)
     items_dir.mkdir(parents=True, exist_ok=True)
     batches = _batches(items, int(spec.options.get("items_per_task", 64)))
-    settings = f"{spec.settings_hash()}-{itemcache.code_digest(reader_module(spec.reader).__file__, CODE)}"
+    settings = itemcache.item_settings(spec.settings_hash(), reader_module(spec.reader).__file__, CODE)
     futures = process_batch.map(
         unmapped(spec.reader), unmapped(str(spec.root)), batches, unmapped(spec.options),
         unmapped(settings), unmapped(str(items_dir)), [digests.subset([f for i in b for f in i.files]) for b in batches],

@@ -28,11 +28,11 @@ PROGRESS_EVERY_S = 30.0
 
 
 @task(name="skeleton-part", task_run_name="part-{position}", cache_policy=NO_CACHE)
-def video_part(item: Item, position: int, total: int, spec: DatasetSpec, out: Path, known: dict[str, list]) -> ItemResult:
+def video_part(item: Item, position: int, total: int, spec: DatasetSpec, settings: str, out: Path,
+               known: dict[str, list]) -> ItemResult:
     """One video's table part (reused when its inputs are unchanged)."""
     log = logger()
     reader = reader_module(spec.reader)
-    settings = f"{spec.settings_hash()}-{itemcache.code_digest(reader.__file__, CODE)}"
     last = [time.monotonic()]
 
     def progress(done: int, frames: int) -> None:
@@ -48,8 +48,9 @@ def video_part(item: Item, position: int, total: int, spec: DatasetSpec, out: Pa
 def process_split(spec: DatasetSpec, split: str, items: list[Item], out: Path, digests: FileDigests) -> list[ItemResult]:
     parts_dir(out).mkdir(parents=True, exist_ok=True)
     logger().info("%s/%s: %d videos, one task per video", spec.name, split, len(items))
+    settings = itemcache.item_settings(spec.settings_hash(), reader_module(spec.reader).__file__, CODE)
     futures = video_part.map(
-        items, range(len(items)), unmapped(len(items)), unmapped(spec), unmapped(out),
+        items, range(len(items)), unmapped(len(items)), unmapped(spec), unmapped(settings), unmapped(out),
         [digests.subset(list(i.files)) for i in items],
     )
     return [f.result() for f in futures]

@@ -41,6 +41,12 @@ def code_digest(*modules: str | Path) -> str:
     return sha256_json([(f.as_posix().rsplit("/", 2)[-2:], sha256_file(f)) for f in files])
 
 
+def item_settings(settings_hash: str, reader_file: str | Path, writer_code: str | Path) -> str:
+    """What besides its raw files an item's output depends on: the spec's settings and the code.
+    Computed once per split (hashing the code is not per-item work)."""
+    return f"{settings_hash}-{code_digest(reader_file, writer_code)}"
+
+
 def item_fingerprint(digests: FileDigests, item: Item, settings: str) -> str:
     """Raises ItemError for a raw file that is missing or named outside the root."""
     files = [(name, digests.digest(name)) for name in item.files]
