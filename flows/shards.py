@@ -18,7 +18,7 @@ from prefect.futures import as_completed
 from flows.logs import logger
 from schemas.manifest import ShardEntry
 from tasks import itemcache
-from tasks.items import Item, ItemResult
+from tasks.items import Batch, Item, ItemResult
 from tasks.rawfiles import FileDigests
 from tasks.readers import reader_module
 from tasks.shards import assemble
@@ -30,9 +30,8 @@ CODE = Path(assemble.__file__).parent
 
 
 @task(name="process-items", cache_policy=NO_CACHE)
-def process_batch(reader: str, root: str, items: list[Item], options: dict[str, Any], settings: str, folder: str,
-                  known: dict[str, list]) -> list[ItemResult]:
-    return process_items(reader, root, items, options, settings, folder, known)
+def process_batch(reader: str, root: str, batch: Batch, options: dict[str, Any], settings: str, folder: str) -> list[ItemResult]:
+    return process_items(reader, root, batch.items, options, settings, folder, batch.known)
 
 
 @task(name="write-shard", cache_policy=NO_CACHE)
@@ -49,11 +48,11 @@ def process_split(spec: DatasetSpec, split: str, items: list[Item], out: Path, d
     log = logger()
     items_dir = itemcache.cache_dir(out, split)
     items_dir.mkdir(parents=True, exist_ok=True)
-    batches = _batches(items, int(spec.options.get("items_per_task", 64)))
+    batches = [Batch(b, digests.subset([f for i in b for f in i.files]))
+               for b in _batches(items, int(spec.options.get("items_per_task", 64)))]
     settings = itemcache.item_settings(spec.settings_hash(), reader_module(spec.reader).__file__, CODE)
     futures = process_batch.map(
-        unmapped(spec.reader), unmapped(str(spec.root)), batches, unmapped(spec.options),
-        unmapped(settings), unmapped(str(items_dir)), [digests.subset([f for i in b for f in i.files]) for b in batches],
+        unmapped(spec.reader), unmapped(str(spec.root)), batches, unmapped(spec.options), unmapped(settings), unmapped(str(items_dir)),
     )
     results: list[ItemResult] = []
     step = max(1, len(batches) // 10)

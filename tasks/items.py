@@ -19,6 +19,18 @@ class Item:
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
+class Batch:
+    """One task's items and the raw-file digests already known for them. A plain class, not a
+    dataclass or a list: Prefect walks every list, dict and dataclass of a task's arguments looking
+    for futures, and walking each item's annotations cost more than building the item."""
+
+    __slots__ = ("items", "known")
+
+    def __init__(self, items: list[Item], known: dict[str, list]) -> None:
+        self.items = items
+        self.known = known
+
+
 class ItemError(Exception):
     """Bad input for one item (or one split): which file, and what is wrong with it."""
 
