@@ -3,6 +3,10 @@
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
+# Python caches the bytecode it compiles (uv installs without it). Where the environment sets
+# PYTHONDONTWRITEBYTECODE, every command, stage and test process would compile Prefect, torch and
+# MMEngine again: `posefoundry --help` 1.5 s instead of 0.4 s, a build's start-up about 2 s more.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup pipeline test lock
 

@@ -2,13 +2,18 @@
 annotations pose backend) written at several `posefoundry sample --scale`s and built for real.
 
 Every build is `posefoundry build NAME --root SAMPLE --out OUT`, a child process reporting to one
-Prefect server this bench starts (its start-up is printed apart). Per dataset and scale it prints:
-- items/s of the build as a ratio to the floor measured in the same run right after it: plain
-  Python reading every raw byte, hashing it (sha256) and writing the build's output bytes once
-  (what any build of these files costs at least; 1.00 would be a build as fast as that);
+Prefect server this bench starts (its start-up is printed apart), as inside `dvc repro`. Per
+dataset and scale it prints:
+- start-up: seconds from spawning the command to its flow's first log line (Python, imports,
+  checks, creating the flow run), as a ratio to `posefoundry --help` measured in the same run;
+- items/s of the whole build as a ratio to the floor measured right after it: plain Python
+  reading every raw byte, hashing it (sha256) and writing the build's output bytes once (what any
+  build of these files costs at least; 1.00 would be a build as fast as that);
 - the build's peak RSS (the child's maximum resident set, from wait4);
-then, per dataset, time per item and peak RSS at the largest scale as ratios to the smallest: time
-should stay linear (about 1) and memory flat (about 1) as the data grows.
+then, per dataset, from the smallest to the largest scale: per-item work (the extra build time per
+extra item, so start-up and fixed costs cancel) as a ratio to the floor's extra time per extra
+item, and time per item and peak RSS at the largest scale as ratios to the smallest: time should
+stay linear (about 1) and memory flat (about 1) as the data grows.
 
     .venv/bin/python bench/bench_build.py [--scales 1 4 16] [--datasets coco rwf2000] [--keep DIR]
 """
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import statistics
+import time
 import os
 import re
 import shutil
@@ -32,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 POSEFOUNDRY = Path(sys.executable).with_name("posefoundry")
 TIME = "/usr/bin/time"  # GNU time (Debian's `time` package)
 SUMMARY = re.compile(r"(\d+) items, (\d+) written, (\d+) unchanged, (\d+) failed")
+FLOW_BEGINS = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) \| INFO .* Beginning flow run", re.M)
 CHUNK = 1 << 20
 
 
@@ -44,6 +52,7 @@ class Build:
     peak_rss_mb: float
     out_bytes: int
     floor_seconds: float
+    startup: float
 
     @property
     def ratio(self) -> float:
@@ -62,14 +71,25 @@ def write_samples(folder: Path, scale: int, datasets: list[str]) -> Path:
     return sample
 
 
-def build(dataset: str, root: Path, out: Path, env: dict[str, str]) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, items) of one cold build in a child process. GNU time measures the
+def _startup(text: str, spawned: float) -> float:
+    """Seconds from spawning the build to its flow's first log line (Prefect logs local wall time)."""
+    found = FLOW_BEGINS.search(text)
+    if found is None:
+        raise RuntimeError("the build's log has no 'Beginning flow run' line")
+    hours, minutes, seconds = int(found[1]), int(found[2]), float(found[3])
+    midnight = time.mktime(time.localtime(spawned)[:3] + (0, 0, 0, 0, 0, -1))
+    return midnight + hours * 3600 + minutes * 60 + seconds - spawned
+
+
+def build(dataset: str, root: Path, out: Path, env: dict[str, str]) -> tuple[float, float, int, float]:
+    """(seconds, peak RSS in MB, items, start-up seconds) of one cold build in a child process. GNU time measures the
     peak: Linux counts a parent's resident set at fork in its exec'd child's maximum, so the child
     is forked from that small process rather than from this one (which holds torch)."""
     shutil.rmtree(out, ignore_errors=True)
     log, rss_file = out.with_suffix(".log"), out.with_suffix(".rss")
     command = [TIME, "-f", "%M", "-o", str(rss_file), str(POSEFOUNDRY), "build", dataset, "--root", str(root), "--out", str(out)]
     with open(log, "wb") as handle:
+        spawned = time.time()
         seconds, code = timed(lambda: subprocess.call(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT))
     text = log.read_text(errors="replace")
     found = SUMMARY.findall(text)
@@ -78,7 +98,14 @@ def build(dataset: str, root: Path, out: Path, env: dict[str, str]) -> tuple[flo
     items, written, _, failed = (int(v) for v in found[-1])
     if written != items or failed:
         raise RuntimeError(f"{dataset}: {items} items but {written} written, {failed} failed: not a cold build ({log})")
-    return seconds, int(rss_file.read_text().split()[-1]) / 1024, items
+    return seconds, int(rss_file.read_text().split()[-1]) / 1024, items, _startup(text, spawned)
+
+
+def help_seconds(env: dict[str, str], repeats: int = 5) -> float:
+    """Median wall time of `posefoundry --help`: the floor of any command's start-up."""
+    runs = [timed(lambda: subprocess.run([str(POSEFOUNDRY), "--help"], env=env, capture_output=True, check=True))[0]
+            for _ in range(repeats)]
+    return statistics.median(runs)
 
 
 def output_bytes(out: Path) -> int:
@@ -119,7 +146,9 @@ def main() -> None:
         env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
         print(f"orchestration: Prefect server up in {startup:.1f} s (once, not in the builds below); "
               f"scales {scales}, {os.cpu_count()} CPUs")
-        print(f"{'dataset':<9} {'scale':>5} {'items':>6} {'items/s vs floor':>17} {'peak RSS MB':>12}")
+        help_s = help_seconds(env)
+        print(f"posefoundry --help: {help_s:.2f} s (median of 5)")
+        print(f"{'dataset':<9} {'scale':>5} {'items':>6} {'start-up s':>10} {'vs --help':>9} {'items/s vs floor':>17} {'peak RSS MB':>12}")
         results: list[Build] = []
         try:
             for scale in scales:
@@ -127,12 +156,13 @@ def main() -> None:
                 for dataset in args.datasets:
                     root = sample / dataset
                     out = work / f"out-{dataset}-{scale}"
-                    seconds, rss, items = build(dataset, root, out, env)
+                    seconds, rss, items, startup = build(dataset, root, out, env)
                     size = output_bytes(out)
                     floor_s = best_of(args.repeats, lambda: floor(root, size, work / "floor.bin"))
-                    result = Build(dataset, scale, items, seconds, rss, size, floor_s)
+                    result = Build(dataset, scale, items, seconds, rss, size, floor_s, startup)
                     results.append(result)
-                    print(f"{dataset:<9} {scale:>5} {items:>6} {result.ratio:>17.3g} {rss:>12.0f}", flush=True)
+                    print(f"{dataset:<9} {scale:>5} {items:>6} {startup:>10.2f} {startup / help_s:>9.2f} {result.ratio:>17.3g} {rss:>12.0f}",
+                          flush=True)
                     shutil.rmtree(out, ignore_errors=True)
         finally:
             stop_server(server)
@@ -141,7 +171,10 @@ def main() -> None:
             for dataset in args.datasets:
                 small, large = (next(r for r in results if r.dataset == dataset and r.scale == s) for s in (scales[0], scales[-1]))
                 per_item = (large.seconds / large.items) / (small.seconds / small.items)
-                print(f"  {dataset:<9} time per item {per_item:5.2f}   peak RSS {large.peak_rss_mb / small.peak_rss_mb:5.2f}")
+                extra = large.items - small.items
+                marginal = ((large.floor_seconds - small.floor_seconds) / extra) / ((large.seconds - small.seconds) / extra)
+                print(f"  {dataset:<9} per-item work vs floor {marginal:6.3f}   time per item {per_item:5.2f}   "
+                      f"peak RSS {large.peak_rss_mb / small.peak_rss_mb:5.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

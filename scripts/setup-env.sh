@@ -11,9 +11,5 @@ fi
 # torch==2.13.0 resolves to a local CPU build there; elsewhere PyPI's build (CUDA on Linux) is used.
 export UV_FIND_LINKS="${UV_FIND_LINKS:-${PIP_FIND_LINKS:-$(.venv/bin/python -m pip config get global.find-links 2>/dev/null || true)}}"
 # Run from the project folder so uv applies [tool.uv] override-dependencies from pyproject.toml.
-# Bytecode is compiled once here, as pip does (uv does not by default): where the environment sets
-# PYTHONDONTWRITEBYTECODE nothing would ever cache it, and every command, stage and test process
-# would compile Prefect, torch and MMEngine again (posefoundry --help 1.5 s -> 0.4 s).
-.venv/bin/uv pip install --python .venv/bin/python --quiet --compile-bytecode -r requirements.lock -e '.[test]'
-.venv/bin/python -m compileall -q cli flows tasks schemas training mmstack inspection synthetic > /dev/null
+.venv/bin/uv pip install --python .venv/bin/python --quiet -r requirements.lock -e '.[test]'
 echo "environment ready: $(pwd)/.venv"

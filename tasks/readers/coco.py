@@ -19,7 +19,7 @@ from schemas.skeletons import COCO_KEYPOINTS
 from pydantic import Field
 
 from tasks.readers import options
-from tasks.shards.annotations import read_json
+from tasks.shards.annotations import object_members, read_json
 from tasks.shards.images import check_jpeg, read_bytes
 from tasks.items import Item, ItemError
 
@@ -42,7 +42,8 @@ _ANNOTATION_FIELDS = ("id", "bbox", "area", "iscrowd", "keypoints", "num_keypoin
 log = logging.getLogger(__name__)
 
 
-def _smplx_for_split(root: Path, split: str, opts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _smplx_for_split(root: Path, split: str, opts: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """Annotation id -> its SMPL-X fit as JSON text (parsed by the item that needs it)."""
     pattern = opts.get("smplx_annotations")
     if not pattern:
         return "", {}
@@ -50,10 +51,7 @@ def _smplx_for_split(root: Path, split: str, opts: dict[str, Any]) -> tuple[str,
     if not (Path(root) / name).is_file():
         log.warning("no SMPL-X pseudo ground truth for split %s (%s not found): persons get none", split, name)
         return "", {}
-    table = read_json(root, name)
-    if not isinstance(table, dict):
-        raise ItemError(name, "expected an object keyed by annotation id")
-    return name, table
+    return name, dict(object_members(root, name))
 
 
 def enumerate_items(root: Path, split: str, opts: dict[str, Any]) -> list[Item]:
@@ -177,7 +175,8 @@ def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str,
     for ann in item.data["persons"]:
         person = _person(ann, image, ann_file, float(opts["image_margin"]))
         if str(person["id"]) in item.data["smplx"]:
-            person["smplx"] = _smplx(item.data["smplx"][str(person["id"])], f"annotation {person['id']}", item.data["smplx_file"])
+            entry = json.loads(item.data["smplx"][str(person["id"])])
+            person["smplx"] = _smplx(entry, f"annotation {person['id']}", item.data["smplx_file"])
         persons.append(person)
     meta = {
         "image_id": image["id"], "file_name": image["file_name"], "width": image["width"], "height": image["height"],

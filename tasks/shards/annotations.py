@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, TextIO
 
 from tasks.items import ItemError, MissingSplit
 from tasks.rawfiles import raw_path
+
+CHUNK = 1 << 20
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def read_json(root: Path, name: str) -> Any:
@@ -19,3 +24,89 @@ def read_json(root: Path, name: str) -> Any:
             return json.load(handle)
     except ValueError as err:
         raise ItemError(name, f"does not parse as JSON: {err}") from None
+
+
+def object_members(root: Path, name: str) -> Iterator[tuple[str, str]]:
+    """The members of a file holding one JSON object, as (key, the value's JSON text as written),
+    read in chunks: a big table keyed by id (NeuralAnnot's SMPL-X fits) is never parsed whole, and
+    each value stays compact text until the item that needs it parses it."""
+    path = raw_path(root, name)
+    if not path.is_file():
+        raise MissingSplit(name, "annotation file not found")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            yield from _Members(handle, name)
+    except UnicodeDecodeError as err:
+        raise ItemError(name, f"is not UTF-8 text: {err}") from None
+
+
+class _Members:
+    """A chunked scan of `{"key": value, ...}` with the stdlib decoder doing each key and value."""
+
+    def __init__(self, handle: TextIO, name: str) -> None:
+        self.handle, self.name = handle, name
+        self.text, self.pos, self.done, self.offset = "", 0, False, 0
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        self._char("{", "an object keyed by id")
+        if self._peek() == "}":
+            self.pos += 1
+        else:
+            while True:
+                self._peek()
+                at = self.offset + self.pos
+                start = self._skip_value()
+                key = json.loads(self.text[start:self.pos])
+                if not isinstance(key, str):
+                    self._fail("an object key (a string)", at)
+                self._char(":", "':'")
+                yield key, self._value_text()
+                if self._char(",}", "',' or '}'") == "}":
+                    break
+        if self._peek() != "":
+            self._fail("the end of the file after the object")
+
+    def _more(self) -> bool:
+        chunk = self.handle.read(CHUNK)
+        if not chunk:
+            self.done = True
+            return False
+        self.offset += self.pos
+        self.text, self.pos = self.text[self.pos:] + chunk, 0
+        return True
+
+    def _peek(self) -> str:
+        while True:
+            self.pos = _SPACE.match(self.text, self.pos).end()
+            if self.pos < len(self.text) or not self._more():
+                return self.text[self.pos:self.pos + 1]
+
+    def _char(self, allowed: str, what: str) -> str:
+        char = self._peek()
+        if not char or char not in allowed:
+            self._fail(what)
+        self.pos += 1
+        return char
+
+    def _value_text(self) -> str:
+        start = self._skip_value()
+        return self.text[start:self.pos]
+
+    def _skip_value(self) -> int:
+        """Moves past the next JSON value (reading more until it is whole); returns its start."""
+        self._peek()
+        while True:
+            try:
+                _, end = _DECODER.raw_decode(self.text, self.pos)
+                follows = _SPACE.match(self.text, end).end()
+                if self.done or (follows < len(self.text) and self.text[follows] in ",:}"):  # else "-0." may be "-0.5"
+                    start, self.pos = self.pos, end
+                    return start
+            except json.JSONDecodeError as err:
+                if self.done:
+                    raise ItemError(self.name, f"does not parse as JSON: {err.msg} at character {self.offset + err.pos}") from None
+            self._more()
+
+    def _fail(self, what: str, at: int | None = None) -> None:
+        at = self.offset + self.pos if at is None else at
+        raise ItemError(self.name, f"does not parse as a JSON object: expected {what} at character {at}")
