@@ -81,7 +81,8 @@ def lookup(folder: Path, fingerprint: str) -> tuple[SampleRef, ...] | None:
 
 def store(folder: Path, fingerprint: str, keys: Sequence[str], records: Sequence[bytes]) -> tuple[SampleRef, ...]:
     path = _path(folder, fingerprint)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
     refs, offset = [], 0
     for key, record in zip(keys, records):
         refs.append(SampleRef(key, offset, len(record), sha256_bytes(record)))
