@@ -15,10 +15,15 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def read_json(root: Path, name: str) -> Any:
+def _annotation_file(root: Path, name: str) -> Path:
     path = raw_path(root, name)
     if not path.is_file():
         raise MissingSplit(name, "annotation file not found")
+    return path
+
+
+def read_json(root: Path, name: str) -> Any:
+    path = _annotation_file(root, name)
     try:
         with open(path, "rb") as handle:
             return json.load(handle)
@@ -30,9 +35,7 @@ def object_members(root: Path, name: str) -> Iterator[tuple[str, str]]:
     """The members of a file holding one JSON object, as (key, the value's JSON text as written),
     read in chunks: a big table keyed by id (NeuralAnnot's SMPL-X fits) is never parsed whole, and
     each value stays compact text until the item that needs it parses it."""
-    path = raw_path(root, name)
-    if not path.is_file():
-        raise MissingSplit(name, "annotation file not found")
+    path = _annotation_file(root, name)
     try:
         with open(path, encoding="utf-8") as handle:
             yield from _Members(handle, name)
@@ -53,14 +56,12 @@ class _Members:
             self.pos += 1
         else:
             while True:
-                self._peek()
-                at = self.offset + self.pos
-                start = self._skip_value()
-                key = json.loads(self.text[start:self.pos])
+                key, start = self._value()
                 if not isinstance(key, str):
-                    self._fail("an object key (a string)", at)
+                    self._fail("an object key (a string)", self.offset + start)
                 self._char(":", "':'")
-                yield key, self._value_text()
+                _, start = self._value()
+                yield key, self.text[start:self.pos]
                 if self._char(",}", "',' or '}'") == "}":
                     break
         if self._peek() != "":
@@ -88,20 +89,16 @@ class _Members:
         self.pos += 1
         return char
 
-    def _value_text(self) -> str:
-        start = self._skip_value()
-        return self.text[start:self.pos]
-
-    def _skip_value(self) -> int:
-        """Moves past the next JSON value (reading more until it is whole); returns its start."""
+    def _value(self) -> tuple[Any, int]:
+        """The next JSON value and where it starts in `text` (read on until it is whole); moves past it."""
         self._peek()
         while True:
             try:
-                _, end = _DECODER.raw_decode(self.text, self.pos)
+                value, end = _DECODER.raw_decode(self.text, self.pos)
                 follows = _SPACE.match(self.text, end).end()
                 if self.done or (follows < len(self.text) and self.text[follows] in ",:}"):  # else "-0." may be "-0.5"
                     start, self.pos = self.pos, end
-                    return start
+                    return value, start
             except json.JSONDecodeError as err:
                 if self.done:
                     raise ItemError(self.name, f"does not parse as JSON: {err.msg} at character {self.offset + err.pos}") from None
