@@ -29,7 +29,8 @@ from tasks.spec import DatasetSpec, load_spec
 
 
 def writer_for(output: str) -> ModuleType:
-    """The writer a spec's `output` names: each has process_split(...) and finish(...)."""
+    """The writer a spec's `output` names: each has process_split(...), giving a split's item results
+    and the files it wrote, and finish(...), writing what needs every split."""
     if output == "shards":
         from flows import shards
 
@@ -67,6 +68,7 @@ def build_into(spec: DatasetSpec, out: Path) -> BuildReport:
     writer = writer_for(spec.output)
     digests = rawfiles.FileDigests(spec.require_root(), rawfiles.load_digests(out))
     results = {}
+    written = []
     for split in spec.splits:
         items = enumerate_split(spec.reader, str(spec.root), split, spec.options)
         if isinstance(items, MissingSplit) and split not in spec.required_splits:
@@ -78,14 +80,15 @@ def build_into(spec: DatasetSpec, out: Path) -> BuildReport:
             report.split_failed(split, Failure(f"{split} (whole split)", items.file, items.reason))
             continue
         log.info("%s/%s: %d items", spec.name, split, len(items))
-        results[split] = writer.process_split(spec, split, items, out, digests)
+        results[split], split_written = writer.process_split(spec, split, items, out, digests)
+        written += split_written
         report.add(split, results[split])
         for result in results[split]:
             digests.fresh.update(result.digests)
     for failure in report.failures:
         log.warning("%s: failed %s: %s: %s", spec.name, failure.item, failure.file, failure.reason)
     if results:
-        report.outputs = [str(p) for p in writer.finish(spec, out, results)]
+        report.outputs = [str(p) for p in written + writer.finish(spec, out, results)]
     rawfiles.save_digests(out, digests.fresh)
     return report
 

@@ -45,7 +45,8 @@ def video_part(item: Item, position: int, total: int, spec: DatasetSpec, setting
     return result
 
 
-def process_split(spec: DatasetSpec, split: str, items: list[Item], out: Path, digests: FileDigests) -> list[ItemResult]:
+def process_split(spec: DatasetSpec, split: str, items: list[Item], out: Path, digests: FileDigests) -> tuple[list[ItemResult], list[Path]]:
+    """Every video's table part (the tables themselves need every split: `finish`)."""
     parts_dir(out).mkdir(parents=True, exist_ok=True)
     logger().info("%s/%s: %d videos, one task per video", spec.name, split, len(items))
     settings = itemcache.item_settings(spec.settings_hash(), reader_module(spec.reader).__file__, CODE)
@@ -53,7 +54,7 @@ def process_split(spec: DatasetSpec, split: str, items: list[Item], out: Path, d
         items, range(len(items)), unmapped(len(items)), unmapped(spec), unmapped(settings), unmapped(out),
         [digests.subset(list(i.files)) for i in items],
     )
-    return [f.result() for f in futures]
+    return [f.result() for f in futures], []
 
 
 @task(name="skeleton-merge", cache_policy=NO_CACHE)

@@ -12,6 +12,7 @@ import re
 from typing import Any, Mapping
 
 import numpy as np
+import orjson
 
 from schemas.errors import Problem, raise_if
 
@@ -120,6 +121,10 @@ def load_json(value: Any) -> Any:
     """A json member's data; ValueError when it does not parse, NonFiniteJSON (naming where the
     first one sits) when it holds NaN or Infinity."""
     data = _bytes(value)
+    try:
+        return orjson.loads(data)  # strict JSON, several times faster; json says what is wrong
+    except orjson.JSONDecodeError:
+        pass
     try:
         return json.loads(data, parse_constant=_no_constant)
     except NonFiniteJSON as err:

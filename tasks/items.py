@@ -20,13 +20,15 @@ class Item:
 
 
 class Batch:
-    """One task's items and the raw-file digests already known for them. A plain class, not a
-    dataclass or a list: Prefect walks every list, dict and dataclass of a task's arguments looking
-    for futures, and walking each item's annotations cost more than building the item."""
+    """One shard's items (in key order) and the raw-file digests already known for them: one task's
+    work. A plain class, not a dataclass or a list: Prefect walks every list, dict and dataclass of
+    a task's arguments looking for futures, and walking each item's annotations cost more than
+    building the item."""
 
-    __slots__ = ("items", "known")
+    __slots__ = ("name", "items", "known")
 
-    def __init__(self, items: list[Item], known: dict[str, list]) -> None:
+    def __init__(self, name: str, items: list[Item], known: dict[str, list]) -> None:
+        self.name = name
         self.items = items
         self.known = known
 
@@ -46,7 +48,7 @@ class MissingSplit(ItemError):
 
 @dataclass(frozen=True)
 class SampleRef:
-    """Where one encoded shard sample lies in the item cache."""
+    """Where one encoded sample lies in its shard (offset and size of its tar records)."""
 
     key: str
     offset: int

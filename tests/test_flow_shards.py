@@ -184,12 +184,12 @@ def test_hand_clips_build_on_processes_like_on_threads(prefect_harness, tmp_path
 def test_sigkill_resumes_to_the_same_bytes(prefect_server, coco_raw, tmp_path):
     """Kill a build mid-way (SIGKILL, no cleanup), rerun it, and get what an uninterrupted build writes."""
     command = ["posefoundry", "build", "coco", "--root", str(coco_raw), "--datasets-dir", str(DATASETS),
-               "--workers", "1", "--set", "options.items_per_task=1", "--set", "options.shards.max_samples=5"]
+               "--workers", "1", "--set", "options.shards.max_samples=5"]
     killed = tmp_path / "killed"
     process = subprocess.Popen([*command, "--out", str(killed)], cwd=ROOT, env=prefect_server,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
-    while len(list(killed.glob(".cache/*/items/*/*.rec"))) < 4 and process.poll() is None and time.monotonic() < deadline:
+    while len(list(killed.glob(".cache/*/shards/*.json"))) < 2 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert process.poll() is None, "the build ended before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
@@ -215,13 +215,13 @@ def test_a_flipped_bit_in_a_kept_shard_is_rewritten_and_temporaries_are_cleaned(
     flipped = bytearray(good)
     flipped[len(flipped) // 2] ^= 0x01  # same size: a size check alone would keep it
     shard.write_bytes(bytes(flipped))
-    leftovers = [out / "val" / f".{shard.name}.tmp", out / ".cache" / "val" / "items" / ".abc.rec.tmp"]
+    leftovers = [out / "val" / f".{shard.name}.tmp", out / ".cache" / "val" / "shards" / f".{shard.name}.json.tmp"]
     for path in leftovers:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"half")
     report = build(coco_copy, out)
     assert shard.read_bytes() == good
-    assert str(shard) in report.outputs and report.written == 0
+    assert str(shard) in report.outputs and report.written == 1  # only the damaged sample is made again
     assert not any(path.exists() for path in leftovers)
 
 

@@ -1,6 +1,5 @@
 """The shard writer (tasks/shards/tarball.py, cut by tasks/shards/layout.py): deterministic tar bytes,
-cuts by count and size, atomic files, readable by tarfile, webdataset and wids; the flow's
-cache-assembled shards equal the ones written straight from the samples."""
+cuts by count and size, atomic files, readable by tarfile, webdataset and wids."""
 
 from __future__ import annotations
 
@@ -14,9 +13,7 @@ import wids
 
 from schemas.manifest import WIDS_INDEX_NAME, ShardEntry
 from schemas.shards import dump_npy, load_npy
-from tasks import itemcache as cache
 from tasks.shards import assemble
-from tasks.items import ItemResult, SampleRef
 from tasks.shards.layout import cut, shard_name
 from tasks.atomic import temporary_name
 from tasks.shards.tarball import SampleError, encode_sample, write_shard
@@ -112,26 +109,6 @@ def test_bad_samples_are_refused(sample, message):
         encode_sample(sample)
 
 
-def test_assembled_shards_equal_directly_written_ones(tmp_path):
-    """The flow writes shards from cached records; they must be the bytes of the samples written straight."""
-    source = samples(5)
-    folder = cache.cache_dir(tmp_path / "out", "train")
-    results = []
-    for sample in source:  # one item per sample, fingerprints in a different order than the keys
-        fingerprint = f"{len(results):x}" * 8
-        refs = cache.store(folder, fingerprint, [sample["__key__"]], [encode_sample(sample)])
-        results.append(ItemResult(sample["__key__"], fingerprint, samples=refs))
-    plans = assemble.plan_shards("toy", "train", results[::-1], max_samples=2, max_bytes=1 << 30)
-    assert [p.name for p in plans] == [shard_name("toy", "train", i) for i in range(3)]
-    split_dir = tmp_path / "out" / "train"
-    entries = [assemble.write_planned(tmp_path / "out", "train", split_dir, folder, plan) for plan in plans]
-    direct = write(tmp_path / "direct", source, max_samples=2)
-    assert [(e.name, e.samples, e.bytes, e.sha256) for e in entries] == [(e.name, e.samples, e.bytes, e.sha256) for e in direct]
-    assert all(assemble.current_entry(tmp_path / "out", "train", split_dir, plan) for plan in plans)
-    (split_dir / plans[0].name).write_bytes(b"truncated")
-    assert assemble.current_entry(tmp_path / "out", "train", split_dir, plans[0]) is None
-
-
 def test_leftovers_are_removed(tmp_path):
     for name in ("toy-train-000000.tar", "toy-train-000001.tar", "manifest.json", "other.tar"):
         (tmp_path / name).write_bytes(b"x")
@@ -139,11 +116,3 @@ def test_leftovers_are_removed(tmp_path):
     removed = assemble.remove_leftovers(tmp_path, "toy", "train", {"toy-train-000000.tar"})
     assert removed == [".toy-train-000000.tar.tmp", "toy-train-000001.tar"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "other.tar", "toy-train-000000.tar"]
-
-
-def test_duplicate_sample_keys_are_refused():
-    refs_a = SampleRef("same", 0, 512, "a")
-    refs_b = SampleRef("same", 0, 512, "b")
-    results = [ItemResult("item-a", "fa", samples=(refs_a,)), ItemResult("item-b", "fb", samples=(refs_b,))]
-    with pytest.raises(ValueError, match="sample key 'same' comes from two items"):
-        assemble.plan_shards("toy", "train", results, 10, 1 << 20)

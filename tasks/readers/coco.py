@@ -6,7 +6,6 @@ annotation of the image (crowd and keypoint-less ones included, so counts match 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from pathlib import Path
@@ -19,8 +18,9 @@ from schemas.skeletons import COCO_KEYPOINTS
 from pydantic import Field
 
 from tasks.readers import options
-from tasks.shards.annotations import object_members, read_json
+from tasks.shards.annotations import object_members, parse, read_json
 from tasks.shards.images import check_jpeg, read_bytes
+from tasks.shards.tarball import json_member
 from tasks.items import Item, ItemError
 
 OUTPUT = "shards"
@@ -100,12 +100,15 @@ def _labelled(ann: dict) -> bool:
     return not isinstance(kpts, list) or any(v > 0 for v in kpts[2::3] if isinstance(v, (int, float)))
 
 
+_NUMBER_TYPES = {int, float}  # exact types: JSON gives no subclasses, and a bool is not a number here
+
+
 def _numbers(where: str, name: str, value: Any, count: int) -> list[float]:
     """The source's numbers as they are (ints stay ints, floats keep their digits), or ItemError."""
-    if not isinstance(value, list) or len(value) != count or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or len(value) != count or not set(map(type, value)) <= _NUMBER_TYPES:
         got = f"{len(value)} values" if isinstance(value, list) else type(value).__name__
         raise ItemError(where, f"{name} has {got}, expected {count} numbers")
-    if not all(math.isfinite(v) for v in value):
+    if not all(map(math.isfinite, value)):
         raise ItemError(where, f"{name} holds a non-finite number (NaN or Infinity): {value}")
     return value
 
@@ -175,11 +178,11 @@ def load_records(root: Path, item: Item, opts: dict[str, Any]) -> list[dict[str,
     for ann in item.data["persons"]:
         person = _person(ann, image, ann_file, float(opts["image_margin"]))
         if str(person["id"]) in item.data["smplx"]:
-            entry = json.loads(item.data["smplx"][str(person["id"])])
+            entry = parse(item.data["smplx"][str(person["id"])])
             person["smplx"] = _smplx(entry, f"annotation {person['id']}", item.data["smplx_file"])
         persons.append(person)
     meta = {
         "image_id": image["id"], "file_name": image["file_name"], "width": image["width"], "height": image["height"],
         "persons": persons, "data_source": "coco", "source_split": item.data["split"], "source_path": name,
     }
-    return [{"__key__": item.key, "jpg": data, "json": json.dumps(meta, sort_keys=True).encode()}]
+    return [{"__key__": item.key, "jpg": data, "json": json_member(meta)}]

@@ -23,14 +23,13 @@ class Strict(BaseModel):
 
 
 class ShardLimits(Strict):
-    max_samples: int = Field(1000, gt=0, description="samples per shard at most")
-    max_bytes: int = Field(256 * 1024 * 1024, gt=0, description="bytes per shard at most (one larger sample gets a shard of its own)")
+    max_samples: int = Field(1000, gt=0, description="items (one sample each) per shard at most; a shard is one worker task")
+    max_bytes: int = Field(256 * 1024 * 1024, gt=0, description="raw bytes of a shard's items at most, known before any is read (one larger item gets a shard of its own)")
 
 
 class ImageOptions(Strict):
     """What every image (shard) reader shares."""
 
-    items_per_task: int = Field(64, gt=0, description="items one worker task takes at a time", json_schema_extra=RUNTIME)
     shards: ShardLimits = ShardLimits()
 
 

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, TextIO
 
+import orjson
+
 from tasks.items import ItemError, MissingSplit
 from tasks.rawfiles import raw_path
 
@@ -22,11 +24,19 @@ def _annotation_file(root: Path, name: str) -> Path:
     return path
 
 
+def parse(text: str | bytes) -> Any:
+    """orjson where it can (several times faster than json); Python's json for what orjson refuses
+    but real files hold (NaN, Infinity, integers past 64 bits), and for its error messages."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def read_json(root: Path, name: str) -> Any:
     path = _annotation_file(root, name)
     try:
-        with open(path, "rb") as handle:
-            return json.load(handle)
+        return parse(path.read_bytes())
     except ValueError as err:
         raise ItemError(name, f"does not parse as JSON: {err}") from None
 

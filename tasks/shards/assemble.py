@@ -1,79 +1,60 @@
-"""From item results to a split folder: which shards hold what, which need writing, the records.
+"""A split's items cut into shards before any is read, and the split folder's records.
 
-A shard's content digest is the list of its samples' record digests: a shard whose digest matches
-what was last written, and whose bytes still hash to what the manifest says, stays untouched, so a
-rerun rewrites only the shards that change (or that something corrupted since).
+Items are cut in key order by count and by raw bytes (what `os.stat` says of their files), so the
+same items always give the same shards and every shard can be built, or kept, on its own; a
+changed image rewrites the one shard that holds it. After the shards, the wids index and the
+manifest, and what an earlier, larger build or a killed one left.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
 from pathlib import Path
 from typing import Sequence
 
 from schemas.manifest import MANIFEST_NAME, WIDS_INDEX_NAME, Manifest, Quarantined, ShardEntry
-from tasks import atomic, itemcache
-from tasks.fingerprint import sha256_file, sha256_json
-from tasks.items import ItemResult, SampleRef
+from tasks import atomic
+from tasks.fingerprint import sha256_json
+from tasks.items import Batch, Item, ItemError, ItemResult
+from tasks.rawfiles import FileDigests, raw_path
 from tasks.shards.layout import cut, shard_name, shard_pattern
-from tasks.shards.tarball import write_shard
+from tasks.shards.state import state_dir
 
 
-@dataclass(frozen=True)
-class ShardPlan:
-    name: str
-    digest: str
-    samples: tuple[tuple[str, SampleRef], ...]
+def raw_size(root: Path, item: Item) -> int:
+    """Bytes of the item's raw files (0 for one that is missing: the item fails when it is built)."""
+    size = 0
+    for name in item.files:
+        try:
+            size += os.stat(raw_path(root, name)).st_size
+        except (OSError, ItemError):
+            pass
+    return size
 
 
-def plan_shards(dataset: str, split: str, results: Sequence[ItemResult], max_samples: int, max_bytes: int) -> list[ShardPlan]:
-    """Samples in item-key order (then the item's own order), cut by count and size."""
-    ordered = [(r.fingerprint, ref) for r in sorted(results, key=lambda r: r.key) if not r.failed for ref in r.samples]
-    seen: dict[str, str] = {}
-    for fingerprint, ref in ordered:
-        if ref.key in seen:
-            raise ValueError(f"{dataset}/{split}: sample key {ref.key!r} comes from two items; keys must be unique")
-        seen[ref.key] = fingerprint
-    plans = []
-    for index, run in enumerate(cut([ref.size for _, ref in ordered], max_samples, max_bytes)):
-        members = tuple(ordered[i] for i in run)
-        plans.append(ShardPlan(shard_name(dataset, split, index), sha256_json([ref.sha256 for _, ref in members]), members))
-    return plans
+def plan_shards(dataset: str, split: str, items: Sequence[Item], digests: FileDigests, max_samples: int, max_bytes: int) -> list[Batch]:
+    """The split's shards: items in key order, a new shard when the next item would pass either limit."""
+    ordered = sorted(items, key=lambda item: item.key)
+    keys = [item.key for item in ordered]
+    if len(set(keys)) != len(keys):
+        twice = sorted({k for k in keys if keys.count(k) > 1})[:5]
+        raise ValueError(f"{dataset}/{split}: item keys must be unique; repeated: {twice}")
+    runs = cut([raw_size(digests.root, item) for item in ordered], max_samples, max_bytes)
+    batches = []
+    for index, run in enumerate(runs):
+        members = ordered[run.start:run.stop]
+        batches.append(Batch(shard_name(dataset, split, index), members, digests.subset([f for i in members for f in i.files])))
+    return batches
 
 
-def state_dir(out: Path, split: str) -> Path:
-    return Path(out) / itemcache.CACHE_DIR / split / "shards"
-
-
-def _state_path(out: Path, split: str, name: str) -> Path:
-    return state_dir(out, split) / f"{name}.json"
-
-
-def current_entry(out: Path, split: str, folder: Path, plan: ShardPlan) -> ShardEntry | None:
-    """The manifest entry of a shard already on disk with this content, or None if it must be written."""
-    state = _state_path(out, split, plan.name)
-    shard = folder / plan.name
-    if not state.is_file() or not shard.is_file():
-        return None
-    try:
-        entry = json.loads(state.read_text())
-    except ValueError:
-        return None
-    if entry.get("digest") != plan.digest or shard.stat().st_size != entry.get("bytes"):
-        return None
-    if sha256_file(shard) != entry.get("sha256"):  # a flipped bit keeps the size: hash it again
-        return None
-    return ShardEntry(plan.name, len(plan.samples), entry["bytes"], entry["sha256"])
-
-
-def write_planned(out: Path, split: str, folder: Path, items_dir: Path, plan: ShardPlan) -> ShardEntry:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = write_shard(folder / plan.name, itemcache.read_records(items_dir, plan.samples))
-    state = _state_path(out, split, plan.name)
-    state.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(state, json.dumps({"digest": plan.digest, "bytes": written.bytes, "sha256": written.sha256}))
-    return ShardEntry(plan.name, written.samples, written.bytes, written.sha256)
+def remove_stale_states(out: Path, split: str, keep: set[str]) -> None:
+    """State files of shards the split no longer has."""
+    folder = state_dir(out, split)
+    if folder.is_dir():
+        for path in folder.glob("*.json"):
+            if path.stem not in keep:
+                path.unlink()
 
 
 def remove_leftovers(folder: Path, dataset: str, split: str, keep: set[str]) -> list[str]:

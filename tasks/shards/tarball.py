@@ -13,7 +13,9 @@ import tarfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
+
+import orjson
 
 from schemas.shards import KEY_PATTERN
 from tasks import atomic
@@ -42,6 +44,13 @@ def member_header(name: str, size: int) -> bytes:
 
 def _padding(size: int) -> bytes:
     return b"\0" * (-size % BLOCK)
+
+
+def json_member(value: Any) -> bytes:
+    """A json member: keys sorted, compact, so the same data always gives the same bytes (orjson:
+    an order of magnitude faster than json.dumps; it writes NaN as null, so readers refuse
+    non-finite numbers before they get here)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def encode_sample(sample: Mapping[str, object]) -> bytes:
