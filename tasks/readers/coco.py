@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
-import numpy as np
+from pydantic import Field
 
 from schemas.shards import PERSON_IMAGE, SMPLX_PARAMS
 from schemas.skeletons import COCO_KEYPOINTS
-from pydantic import Field
 
 from tasks.readers import options
 from tasks.shards.annotations import object_members, parse, read_json
@@ -100,6 +99,7 @@ def _labelled(ann: dict) -> bool:
     return not isinstance(kpts, list) or any(v > 0 for v in kpts[2::3] if isinstance(v, (int, float)))
 
 
+_VISIBILITY = {0, 1, 2}  # 1.0 and 2.0 are in it too, as in the source's arithmetic
 _NUMBER_TYPES = {int, float}  # exact types: JSON gives no subclasses, and a bool is not a number here
 
 
@@ -113,7 +113,7 @@ def _numbers(where: str, name: str, value: Any, count: int) -> list[float]:
     return value
 
 
-def outside_image(keypoints: np.ndarray, bbox: list[float], width: int, height: int, margin: float) -> list[str]:
+def outside_image(keypoints: Sequence[Sequence[float]], bbox: list[float], width: int, height: int, margin: float) -> list[str]:
     """What of a person lies outside the image: labelled keypoints by name, and 'bbox'. Real
     annotations have both (a foot below the frame); they are kept and flagged, never dropped."""
     flags = [COCO_KEYPOINTS[i] for i, (x, y, v) in enumerate(keypoints)
@@ -130,13 +130,13 @@ def _person(ann: dict, image: dict, ann_file: str, margin: float) -> dict[str, A
         raise ItemError(ann_file, f"{where}: id is {ann.get('id')!r}, expected an integer")
     bbox = _numbers(ann_file, f"{where}: bbox", ann.get("bbox"), 4)
     flat = _numbers(ann_file, f"{where}: keypoints", ann.get("keypoints"), 3 * len(COCO_KEYPOINTS))
-    keypoints = np.asarray(flat, dtype=np.float64).reshape(-1, 3)
-    if not np.isin(keypoints[:, 2], (0, 1, 2)).all():
+    if not set(flat[2::3]) <= _VISIBILITY:
         raise ItemError(ann_file, f"{where}: keypoint visibility must be 0, 1 or 2")
+    keypoints = [flat[i:i + 3] for i in range(0, len(flat), 3)]
     area = ann.get("area", bbox[2] * bbox[3])
     if isinstance(area, bool) or not isinstance(area, (int, float)) or not math.isfinite(area):
         raise ItemError(ann_file, f"{where}: area is {area!r}, expected a finite number")
-    num_keypoints = ann.get("num_keypoints", int((keypoints[:, 2] > 0).sum()))
+    num_keypoints = ann.get("num_keypoints", sum(v > 0 for v in flat[2::3]))
     if isinstance(num_keypoints, bool) or not isinstance(num_keypoints, int) or not 0 <= num_keypoints <= len(COCO_KEYPOINTS):
         raise ItemError(ann_file, f"{where}: num_keypoints is {num_keypoints!r}, expected an integer from 0 to {len(COCO_KEYPOINTS)}")
     return {
@@ -145,7 +145,7 @@ def _person(ann: dict, image: dict, ann_file: str, margin: float) -> dict[str, A
         "area": area,
         "iscrowd": int(ann.get("iscrowd", 0)),
         "num_keypoints": num_keypoints,
-        "keypoints": [flat[i:i + 3] for i in range(0, len(flat), 3)],
+        "keypoints": keypoints,
         "outside_image": outside_image(keypoints, bbox, image["width"], image["height"], margin),
     }
 
