@@ -15,7 +15,7 @@ from tasks.rawfiles import FileDigests
 from tasks.readers import reader_module
 from tasks.shards import assemble
 from tasks.shards.process import build_shard, make_records
-from tasks.shards.state import ItemState, ShardState, copy_records
+from tasks.shards.state import ItemState, ShardState, copy_records, state_path
 from tasks.shards.tarball import write_shard
 from tasks.spec import load_spec
 
@@ -85,3 +85,13 @@ def test_a_shard_is_written_straight_then_kept_then_mended(coco_raw, shard_job, 
     assert [r.key for r in mended.results if r.status == "written"] == [first.results[2].key]
     with open(shard, "rb") as handle:
         assert copy_records(handle, first.results[2].samples) == [records[2]]
+
+
+def test_states_of_shards_gone_and_the_old_item_cache_are_removed(tmp_path):
+    for name in ("toy-train-000000.tar", "toy-train-000001.tar"):
+        ShardState("d", 0, "").save(state_path(tmp_path, "train", name))
+    old_cache = tmp_path / ".cache" / "train" / "items" / "ab"
+    old_cache.mkdir(parents=True)
+    (old_cache / "ab12.rec").write_bytes(b"records")
+    assemble.remove_stale_states(tmp_path, "train", {"toy-train-000000.tar"})
+    assert sorted(p.name for p in (tmp_path / ".cache" / "train").rglob("*")) == ["shards", "toy-train-000000.tar.json"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Sequence
 
@@ -49,12 +50,14 @@ def plan_shards(dataset: str, split: str, items: Sequence[Item], digests: FileDi
 
 
 def remove_stale_states(out: Path, split: str, keep: set[str]) -> None:
-    """State files of shards the split no longer has."""
+    """State files of shards the split no longer has, and the per-item record cache that builds
+    before shard states kept beside them (a copy of every sample)."""
     folder = state_dir(out, split)
     if folder.is_dir():
         for path in folder.glob("*.json"):
             if path.stem not in keep:
                 path.unlink()
+    shutil.rmtree(folder.parent / "items", ignore_errors=True)
 
 
 def remove_leftovers(folder: Path, dataset: str, split: str, keep: set[str]) -> list[str]:
