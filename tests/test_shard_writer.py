@@ -16,7 +16,7 @@ from schemas.shards import dump_npy, load_npy
 from tasks.shards import assemble
 from tasks.shards.layout import cut, shard_name
 from tasks.atomic import temporary_name
-from tasks.shards.tarball import SampleError, encode_sample, write_shard
+from tasks.shards.tarball import SampleError, encode_sample, member_header, write_shard
 
 
 def samples(count: int, size: int = 1000) -> list[dict]:
@@ -116,3 +116,16 @@ def test_leftovers_are_removed(tmp_path):
     removed = assemble.remove_leftovers(tmp_path, "toy", "train", {"toy-train-000000.tar"})
     assert removed == [".toy-train-000000.tar.tmp", "toy-train-000001.tar"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "other.tar", "toy-train-000000.tar"]
+
+
+@pytest.mark.parametrize("name", ["a.jpg", "coco-train-1.json", "x" * 96 + ".jpg", "hände-1.frame01.jpg", "k" * 100])
+@pytest.mark.parametrize("size", [0, 1, 511, 512, 10 ** 6, 8 ** 11 - 1])
+def test_member_header_is_what_tarfile_writes(name, size):
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = size, 0, 0o644, 0, 0, "", ""
+    assert member_header(name, size) == info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict")
+
+
+def test_a_member_past_the_ustar_size_field_is_refused():
+    with pytest.raises(SampleError, match="ustar holds at most"):
+        member_header("big.bin", 8 ** 11)

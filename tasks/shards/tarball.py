@@ -30,16 +30,34 @@ class SampleError(ValueError):
 
 
 def member_header(name: str, size: int) -> bytes:
-    if len(name.encode()) > MAX_NAME:
+    """The ustar header tarfile writes for a regular file with our fixed metadata, byte for byte
+    (tests compare the two), built directly: tarfile's TarInfo path cost a tenth of an item."""
+    encoded = name.encode("utf-8")
+    if len(encoded) > MAX_NAME:
         raise SampleError(f"member name {name!r} is longer than {MAX_NAME} bytes (ustar limit)")
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mtime = 0
-    info.mode = 0o644
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.type = tarfile.REGTYPE
-    return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict")
+    if not 0 <= size < 8 ** 11:
+        raise SampleError(f"member {name!r} has {size} bytes; ustar holds at most {8 ** 11 - 1}")
+    header = bytearray(_HEADER_TEMPLATE)
+    header[0:len(encoded)] = encoded
+    header[124:136] = b"%011o\0" % size
+    header[148:155] = b"%06o\0" % sum(header)
+    return bytes(header)
+
+
+def _template() -> bytes:
+    """Every field but the name, the size and the checksum (eight spaces while it is summed);
+    owner names, link name, device numbers and prefix stay NUL, as tarfile leaves them."""
+    header = bytearray(BLOCK)
+    header[100:108] = b"0000644\0"  # mode
+    header[108:116] = header[116:124] = b"0000000\0"  # uid, gid
+    header[136:148] = b"00000000000\0"  # mtime
+    header[148:156] = b" " * 8  # checksum
+    header[156:157] = tarfile.REGTYPE
+    header[257:265] = tarfile.POSIX_MAGIC
+    return bytes(header)
+
+
+_HEADER_TEMPLATE = _template()
 
 
 def _padding(size: int) -> bytes:
