@@ -8,6 +8,7 @@ keeps the shards already finished and ends with the same bytes as an uninterrupt
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,21 @@ from tasks.spec import DatasetSpec
 CODE = Path(assemble.__file__).parent
 
 
-@task(name="write-shard", cache_policy=NO_CACHE)
+PROGRESS_EVERY_S = 30.0
+
+
+@task(name="write-shard", task_run_name="{batch.name}", cache_policy=NO_CACHE)
 def shard_task(reader: str, root: str, batch: Batch, options: dict[str, Any], settings: str, out: str, split: str) -> ShardOutcome:
+    log = logger()
+    last = [time.monotonic()]
+
+    def progress(done: int) -> None:
+        if time.monotonic() - last[0] >= PROGRESS_EVERY_S:  # a shard of slow items says how far it is
+            last[0] = time.monotonic()
+            log.info("%s: %d of %d items", batch.name, done, len(batch.items))
+
     shard = split_dir(Path(out), split) / batch.name
-    return build_shard(reader, root, batch, options, settings, shard, state_path(Path(out), split, batch.name))
+    return build_shard(reader, root, batch, options, settings, shard, state_path(Path(out), split, batch.name), progress)
 
 
 def process_split(spec: DatasetSpec, split: str, items: list[Item], out: Path, digests: FileDigests) -> tuple[list[ItemResult], list[Path]]:

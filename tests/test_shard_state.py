@@ -62,11 +62,14 @@ def test_a_shard_is_written_straight_then_kept_then_mended(coco_raw, shard_job, 
     shard, state = tmp_path / "val" / batch.name, tmp_path / "state" / f"{batch.name}.json"
     shard.parent.mkdir()
 
+    heard = []
+
     def run():
-        return build_shard("coco", str(coco_raw), batch, spec.options, settings, shard, state)
+        return build_shard("coco", str(coco_raw), batch, spec.options, settings, shard, state, heard.append)
 
     first = run()
     assert first.wrote and [r.status for r in first.results] == ["written"] * len(batch.items)
+    assert heard == list(range(1, len(batch.items)))  # items done, as the writing goes
     records = [r for item in batch.items for r in make_records(module, coco_raw, item, spec.options)[1]]
     straight = write_shard(tmp_path / "straight.tar", records)
     assert shard.read_bytes() == (tmp_path / "straight.tar").read_bytes()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from schemas.manifest import ShardEntry
 from schemas.shards import sample_problems
@@ -84,8 +84,12 @@ def _kept(name: str, state: ShardState, identified: list[ItemResult]) -> ShardOu
     return ShardOutcome(name, entry, results, wrote=False)
 
 
-def build_shard(reader: str, root: str, batch: Batch, options: dict[str, Any], settings: str, shard: Path, state_file: Path) -> ShardOutcome:
-    """Keep, or write, one shard of `batch`'s items (in the order given), then its state."""
+def build_shard(
+    reader: str, root: str, batch: Batch, options: dict[str, Any], settings: str, shard: Path, state_file: Path,
+    progress: Callable[[int], None] | None = None,
+) -> ShardOutcome:
+    """Keep, or write, one shard of `batch`'s items (in the order given), then its state;
+    `progress` hears how many items are done as the writing goes."""
     module = reader_module(reader)
     identified = [_identify(root, batch.known, item, settings) for item in batch.items]
     digest = _digest(identified)
@@ -99,6 +103,8 @@ def build_shard(reader: str, root: str, batch: Batch, options: dict[str, Any], s
     def records(previous: Any) -> Iterator[bytes]:
         offset = 0
         for item, known in zip(batch.items, identified):
+            if progress is not None and results:
+                progress(len(results))
             if known.failed:
                 results.append(known)
                 states.append(ItemState(known.key, "", file=known.file, reason=known.reason))
