@@ -48,18 +48,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 @contextmanager
 def atomic_open(path: str | Path) -> Iterator[BinaryIO]:
-    """A binary handle whose bytes become `path` when the block ends without an exception. Lean
-    on purpose (create, close, rename): the item cache opens one per item; "wb" truncates what a
-    killed write left under the temporary name."""
-    path = Path(path)
-    tmp = temporary_name(path)
-    try:
-        with open(tmp, "wb") as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """A binary handle whose bytes become `path` when the block ends without an exception."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        yield handle
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
